@@ -1,0 +1,131 @@
+// Exact nearest-neighbour search over unit embeddings (metric "euclidean-unit").
+// Every reference row is compared with every query: no index, no approximation, so the distance a
+// certificate states is the true minimum. |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with the squared norms
+// precomputed once, accumulated in float64 (products of float32 values are exact in float64), so
+// the ranking does not assume the vectors are exactly unit length. Queries are processed in blocks
+// of 4 so each reference row is read from memory once per block rather than once per query.
+
+export interface EmbeddingMatrix {
+  /** count * dim float32 values, row-major. */
+  data: Float32Array;
+  count: number;
+  dim: number;
+  /** Squared L2 norm of every row, float64. */
+  sqNorms: Float64Array;
+}
+
+export interface Neighbour {
+  /** Row of the nearest reference. */
+  index: number;
+  /** Euclidean distance to it, recomputed directly (not via 2 - 2 cos) for accuracy near 0. */
+  distance: number;
+}
+
+export function embeddingMatrix(data: Float32Array, dim: number): EmbeddingMatrix {
+  if (!Number.isInteger(dim) || dim < 1 || data.length % dim !== 0) {
+    throw new RangeError(`embedding data of ${data.length} values is not a whole number of rows of ${dim}`);
+  }
+  const count = data.length / dim;
+  const sqNorms = new Float64Array(count);
+  for (let r = 0; r < count; r++) {
+    let s = 0;
+    for (let k = 0; k < dim; k++) s += data[r * dim + k] * data[r * dim + k];
+    sqNorms[r] = s;
+  }
+  return { data, count, dim, sqNorms };
+}
+
+/** Euclidean distance between query row q of `queries` and reference row r, in float64. */
+export function rowDistance(queries: EmbeddingMatrix, q: number, refs: EmbeddingMatrix, r: number): number {
+  const a = queries.data;
+  const b = refs.data;
+  const dim = refs.dim;
+  let sum = 0;
+  for (let k = 0; k < dim; k++) {
+    const d = a[q * dim + k] - b[r * dim + k];
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+/**
+ * Dot products of query rows [q0, q0 + 4) with every reference row, into out[(q - q0) * count + r].
+ */
+function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, out: Float64Array): number {
+  const { dim, count } = refs;
+  const b = refs.data;
+  const a = queries.data;
+  const rows = Math.min(4, queries.count - q0);
+  const qa = q0 * dim;
+  const qb = rows > 1 ? qa + dim : qa;
+  const qc = rows > 2 ? qa + 2 * dim : qa;
+  const qd = rows > 3 ? qa + 3 * dim : qa;
+  for (let r = 0; r < count; r++) {
+    const base = r * dim;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < dim; k++) {
+      const v = b[base + k];
+      s0 += a[qa + k] * v;
+      s1 += a[qb + k] * v;
+      s2 += a[qc + k] * v;
+      s3 += a[qd + k] * v;
+    }
+    out[r] = s0;
+    out[count + r] = s1;
+    out[2 * count + r] = s2;
+    out[3 * count + r] = s3;
+  }
+  return rows;
+}
+
+/**
+ * For each query row, its distances to all reference rows (from norms and dot, clamped at 0),
+ * handed to `visit(q, distances)`; the buffer is reused between calls.
+ */
+export function forEachDistanceRow(
+  queries: EmbeddingMatrix,
+  refs: EmbeddingMatrix,
+  visit: (q: number, distances: Float64Array) => void,
+): void {
+  if (queries.dim !== refs.dim) throw new RangeError(`query dim ${queries.dim} differs from reference dim ${refs.dim}`);
+  const dots = new Float64Array(4 * refs.count);
+  const row = new Float64Array(refs.count);
+  for (let q0 = 0; q0 < queries.count; q0 += 4) {
+    const rows = dotBlock(queries, q0, refs, dots);
+    for (let j = 0; j < rows; j++) {
+      const qn = queries.sqNorms[q0 + j];
+      for (let r = 0; r < refs.count; r++) {
+        row[r] = Math.sqrt(Math.max(0, qn + refs.sqNorms[r] - 2 * dots[j * refs.count + r]));
+      }
+      visit(q0 + j, row);
+    }
+  }
+}
+
+/** Exact nearest reference of every query row. */
+export function nearestNeighbours(queries: EmbeddingMatrix, refs: EmbeddingMatrix): Neighbour[] {
+  if (queries.dim !== refs.dim) throw new RangeError(`query dim ${queries.dim} differs from reference dim ${refs.dim}`);
+  if (refs.count < 1) throw new RangeError('the reference set is empty');
+  const dots = new Float64Array(4 * refs.count);
+  const out: Neighbour[] = [];
+  for (let q0 = 0; q0 < queries.count; q0 += 4) {
+    const rows = dotBlock(queries, q0, refs, dots);
+    for (let j = 0; j < rows; j++) {
+      // Minimising |b|^2 - 2 a.b minimises the distance (|a|^2 is the same for every row).
+      let best = 0;
+      let bestScore = Infinity;
+      for (let r = 0; r < refs.count; r++) {
+        const score = refs.sqNorms[r] - 2 * dots[j * refs.count + r];
+        if (score < bestScore) {
+          bestScore = score;
+          best = r;
+        }
+      }
+      out.push({ index: best, distance: rowDistance(queries, q0 + j, refs, best) });
+    }
+  }
+  return out;
+}
