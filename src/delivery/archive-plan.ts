@@ -1,13 +1,17 @@
 // An archive described as a list of byte segments whose lengths are known up front, so the total
 // length, any byte range and the ETag can be computed without building or buffering the archive.
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 
-/** Bytes computed in memory (headers, small text files) or a slice of a file on disk. */
-export type Segment =
-  | { kind: 'bytes'; data: Buffer }
-  | { kind: 'file'; path: string; size: number };
+/** Content read from elsewhere (the image store, a file): `id` names the content, for the ETag. */
+export interface ByteSource {
+  id: string;
+  read(range: { start: number; end: number }): Readable;
+}
+
+/** Bytes computed in memory (headers, small text files) or a run of bytes from a source. */
+export type Segment = { kind: 'bytes'; data: Buffer } | { kind: 'source'; source: ByteSource; size: number };
 
 /** One file to put into an archive. `crc32` is the CRC-32 of its content (zip needs it up front). */
 export interface ArchiveEntry {
@@ -15,7 +19,12 @@ export interface ArchiveEntry {
   name: string;
   size: number;
   crc32: number;
-  source: { kind: 'bytes'; data: Buffer } | { kind: 'file'; path: string };
+  source: { kind: 'bytes'; data: Buffer } | { kind: 'source'; source: ByteSource };
+}
+
+/** A file on local disk as a source. */
+export function fileSource(path: string): ByteSource {
+  return { id: `file:${path}`, read: ({ start, end }) => createReadStream(path, { start, end }) };
 }
 
 export interface ArchivePlan {
@@ -42,19 +51,19 @@ export function makePlan(segments: Segment[]): ArchivePlan {
 export function entrySegment(e: ArchiveEntry): Segment {
   return e.source.kind === 'bytes'
     ? { kind: 'bytes', data: e.source.data }
-    : { kind: 'file', path: e.source.path, size: e.size };
+    : { kind: 'source', source: e.source.source, size: e.size };
 }
 
 /**
  * A strong ETag: the hash of every in-memory byte (headers carry names, sizes, CRCs, times) and
- * of each file's path and size (files come from the content-addressed store, so the path names
- * the content).
+ * of each source's id and size (images come from the content-addressed store: the id is the
+ * content's sha256).
  */
 export function planEtag(plan: ArchivePlan): string {
   const h = createHash('sha256');
   for (const s of plan.segments) {
     if (s.kind === 'bytes') h.update('b').update(s.data);
-    else h.update(`f${s.path}\0${s.size}\0`);
+    else h.update(`s${s.source.id}\0${s.size}\0`);
   }
   return `"${h.digest('base64url').slice(0, 32)}"`;
 }
@@ -81,9 +90,15 @@ async function* rangeChunks(plan: ArchivePlan, start: number, end: number): Asyn
       yield s.data.subarray(from, to + 1);
       continue;
     }
-    // A file that changed size since the plan was made would shift every later byte: refuse.
-    const { size } = await fs.stat(s.path);
-    if (size !== s.size) throw new Error(`archive source ${s.path} is ${size} bytes, expected ${s.size}`);
-    for await (const chunk of createReadStream(s.path, { start: from, end: to })) yield chunk as Buffer;
+    // A source shorter or longer than planned would shift every later byte: fail the stream.
+    let got = 0;
+    for await (const chunk of s.source.read({ start: from, end: to })) {
+      got += (chunk as Buffer).length;
+      if (got > to - from + 1) break;
+      yield chunk as Buffer;
+    }
+    if (got !== to - from + 1) {
+      throw new Error(`archive source ${s.source.id} gave ${got} bytes at ${from}-${to}, expected ${to - from + 1}`);
+    }
   }
 }

@@ -1,9 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 
-/** CRC-32 of a file, streamed (the file is never held in memory). */
-export async function crc32File(path: string): Promise<number> {
+/** CRC-32 and length of a stream's bytes (never held in memory). */
+export async function crc32Stream(stream: Readable): Promise<{ crc: number; size: number }> {
   let crc = 0;
-  for await (const chunk of createReadStream(path)) crc = crc32(chunk as Buffer, crc);
-  return crc;
+  let size = 0;
+  for await (const chunk of stream) {
+    crc = crc32(chunk as Buffer, crc);
+    size += (chunk as Buffer).length;
+  }
+  return { crc, size };
 }

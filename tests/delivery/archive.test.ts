@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { ArchiveEntry, ArchivePlan, planEtag } from '../../src/delivery/archive-plan';
-import { crc32File } from '../../src/delivery/crc32';
+import { createReadStream } from 'node:fs';
+import { ArchiveEntry, ArchivePlan, fileSource, planEtag } from '../../src/delivery/archive-plan';
+import { crc32Stream } from '../../src/delivery/crc32';
 import { zipPlan } from '../../src/delivery/zip';
 import { tarPlan } from '../../src/delivery/tar';
 import { collect, run, writeWhole } from './archive-test-util';
@@ -29,7 +30,7 @@ beforeAll(async () => {
     const path = join(dir, `src-${entries.length}`);
     await fs.writeFile(path, data);
     contents.set(name, data);
-    entries.push({ name, size, crc32: await crc32File(path), source: { kind: 'file', path } });
+    entries.push({ name, size, crc32: (await crc32Stream(createReadStream(path))).crc, source: { kind: 'source', source: fileSource(path) } });
   }
   const csv = Buffer.from('file_name,birads\nimages/3/000000.png,3\n');
   contents.set('metadata.csv', csv);
@@ -109,12 +110,12 @@ t=tarfile.open(sys.argv[1]); print(json.dumps({m.name:[m.size,m.mtime,m.type.dec
     expect(() => makePlan([{ ...entries[0], name: '../evil.png' }], MTIME)).toThrow(/"\.\.\/evil\.png" must be a relative path/);
   });
 
-  it('fails the stream when a source file changed size since the plan was made', async () => {
+  it('fails the stream when a source is shorter than planned', async () => {
     const path = join(dir, `shrinks-${format}`);
     await fs.writeFile(path, randomBytes(100));
-    const p = makePlan([{ name: 'x.bin', size: 100, crc32: 0, source: { kind: 'file', path } }], MTIME);
+    const p = makePlan([{ name: 'x.bin', size: 100, crc32: 0, source: { kind: 'source', source: fileSource(path) } }], MTIME);
     await fs.writeFile(path, randomBytes(99));
-    await expect(collect(p, 0, p.length - 1)).rejects.toThrow(/is 99 bytes, expected 100/);
+    await expect(collect(p, 0, p.length - 1)).rejects.toThrow(/gave 99 bytes at 0-99, expected 100/);
   });
 });
 
@@ -132,7 +133,7 @@ describe('zip64', () => {
     const tail = Buffer.from('after the big one');
     const plan = zipPlan(
       [
-        { name: 'big.bin', size, crc32: crc, source: { kind: 'file', path: big } },
+        { name: 'big.bin', size, crc32: crc, source: { kind: 'source', source: fileSource(big) } },
         { name: 'tail.txt', size: tail.length, crc32: crc32(tail), source: { kind: 'bytes', data: tail } },
       ],
       MTIME,
