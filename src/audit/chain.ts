@@ -1,0 +1,49 @@
+// The hash chain itself: pure functions, no I/O. Each entry's hash covers its own fields and the
+// previous entry's hash, so changing, removing or reordering any row breaks every later hash.
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface ChainFields {
+  seq: number;
+  at: Date;
+  actor: string;
+  keyId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: string;
+  detail: Record<string, unknown>;
+  prevHash: string;
+}
+
+/** JSON with object keys sorted at every level: the same value always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+export function entryHash(f: ChainFields): string {
+  const text = canonicalJson({ ...f, at: f.at.toISOString() });
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export interface ChainBreak {
+  seq: number;
+  reason: string;
+}
+
+/** Checks a run of consecutive entries that should follow `prev` (the entry before the run). */
+export function findBreak(entries: (ChainFields & { hash: string })[], prev: { seq: number; hash: string }): ChainBreak | null {
+  let last = prev;
+  for (const e of entries) {
+    if (e.seq !== last.seq + 1) return { seq: e.seq, reason: `sequence jumps from ${last.seq} to ${e.seq}` };
+    if (e.prevHash !== last.hash) return { seq: e.seq, reason: 'prev_hash does not match the previous entry' };
+    if (entryHash(e) !== e.hash) return { seq: e.seq, reason: 'hash does not match the entry contents' };
+    last = e;
+  }
+  return null;
+}

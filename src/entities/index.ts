@@ -1,0 +1,18 @@
+import { AgreementAcceptanceEntity, AgreementEntity } from './agreement';
+import { ApiKeyEntity } from './api-key';
+import { AuditEntryEntity } from './audit-entry';
+import { ModelEntity } from './model';
+import { CertificateEntity, OrderEntity, OrderImageEntity } from './order';
+import { PartnerEntity } from './partner';
+
+export const entities = [
+  PartnerEntity,
+  AgreementEntity,
+  AgreementAcceptanceEntity,
+  ApiKeyEntity,
+  ModelEntity,
+  OrderEntity,
+  OrderImageEntity,
+  CertificateEntity,
+  AuditEntryEntity,
+];

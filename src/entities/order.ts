@@ -1,0 +1,60 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export type OrderStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export interface ClassCount {
+  birads: number;
+  count: number;
+}
+
+// bigint arrives from pg as a string; seeds stay below 2^53, so a number is exact.
+const bigintAsNumber = { to: (v: number) => v, from: (v: string) => Number(v) };
+
+@Entity('orders')
+export class OrderEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'partner_id' }) partnerId: string;
+  @Column('text', { name: 'model_id' }) modelId: string;
+  @Column('text') status: OrderStatus;
+  @Column('integer') size: number;
+  /** Images per class, ascending BI-RADS; sums to size. */
+  @Column('jsonb') counts: ClassCount[];
+  /** The mix exactly as the partner sent it. */
+  @Column('jsonb', { name: 'mix_input' }) mixInput: unknown;
+  @Column('bigint', { name: 'order_seed', transformer: bigintAsNumber }) orderSeed: number;
+  @Column('integer') steps: number;
+  @Column('double precision') guidance: number;
+  @Column('integer', { name: 'shard_size' }) shardSize: number;
+  @Column('uuid', { name: 'certificate_id' }) certificateId: string;
+  @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
+  @Column('text', { name: 'request_hash' }) requestHash: string;
+  @Column('text', { name: 'failure_reason', nullable: true }) failureReason: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt: Date | null;
+  @Column('timestamptz', { name: 'finished_at', nullable: true }) finishedAt: Date | null;
+}
+
+@Entity('order_images')
+export class OrderImageEntity {
+  @PrimaryColumn('uuid', { name: 'order_id' }) orderId: string;
+  @PrimaryColumn('integer') idx: number;
+  @Column('integer') birads: number;
+  @Column('text') sha256: string;
+  @Column('text') seed: string;
+  @Column('integer') attempt: number;
+  @Column('double precision', { name: 'nn_distance' }) nnDistance: number;
+  @Column('integer') rejections: number;
+  @Column('jsonb') record: unknown;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}
+
+@Entity('certificates')
+export class CertificateEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'order_id' }) orderId: string;
+  @Column('text', { name: 'key_id' }) keyId: string;
+  @Column('text') payload: string;
+  @Column('text') signature: string;
+  @Column('boolean') passed: boolean;
+  @Column('text', { nullable: true }) reason: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+}

@@ -1,0 +1,70 @@
+// Order progress events. Writers NOTIFY inside their transaction, so an event is heard only once
+// the change it reports is committed; every API process LISTENs and forwards to subscribers.
+import { DataSource, EntityManager } from 'typeorm';
+import type { ClassCount, OrderStatus } from '../entities/order';
+
+export const ORDER_EVENTS_CHANNEL = 'synthbus_order_events';
+
+export type OrderEventType = 'SNAPSHOT' | 'QUEUED' | 'STARTED' | 'IMAGE_DELIVERED' | 'IMAGE_REJECTED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface OrderProgress {
+  orderId: string;
+  status: OrderStatus;
+  size: number;
+  delivered: number;
+  /** Privacy-check rejections so far (each was resampled). */
+  rejected: number;
+  /** Delivered images per class, ascending BI-RADS, every ordered class listed. */
+  deliveredByClass: ClassCount[];
+  certificateId: string | null;
+  failureReason: string | null;
+}
+
+export interface OrderEvent extends OrderProgress {
+  type: OrderEventType;
+  at: string;
+  /** IMAGE_DELIVERED / IMAGE_REJECTED: which image. */
+  index?: number | null;
+  birads?: number | null;
+  nnDistance?: number | null;
+}
+
+/** The order's state as stored now; the first message of every subscription. */
+export async function orderProgress(m: DataSource | EntityManager, orderId: string): Promise<OrderProgress | null> {
+  const [o] = (await m.query(
+    `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, c.id AS certificate_id,
+            (SELECT COALESCE(json_agg(json_build_object('birads', birads, 'count', n)), '[]'::json)
+               FROM (SELECT birads, count(*)::int AS n FROM order_images WHERE order_id = o.id GROUP BY birads) g) AS delivered,
+            (SELECT COALESCE(sum(rejections), 0)::int FROM order_images WHERE order_id = o.id) AS rejected
+       FROM orders o LEFT JOIN certificates c ON c.order_id = o.id
+      WHERE o.id = $1`,
+    [orderId],
+  )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
+  if (!o) return null;
+  const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
+  const deliveredByClass = o.counts.map((c) => ({ birads: c.birads, count: got.get(c.birads) ?? 0 }));
+  return {
+    orderId: o.id,
+    status: o.status,
+    size: o.size,
+    delivered: deliveredByClass.reduce((a, c) => a + c.count, 0),
+    rejected: o.rejected,
+    deliveredByClass,
+    certificateId: o.certificate_id,
+    failureReason: o.failure_reason,
+  };
+}
+
+/** Reads the order's progress and NOTIFYs it as an event of `type` (delivered on commit). */
+export async function publishOrderEvent(
+  m: DataSource | EntityManager,
+  orderId: string,
+  type: OrderEventType,
+  extra: Pick<OrderEvent, 'index' | 'birads' | 'nnDistance'> = {},
+): Promise<OrderEvent | null> {
+  const progress = await orderProgress(m, orderId);
+  if (!progress) return null;
+  const event: OrderEvent = { ...progress, ...extra, type, at: new Date().toISOString() };
+  await m.query('SELECT pg_notify($1, $2)', [ORDER_EVENTS_CHANNEL, JSON.stringify(event)]);
+  return event;
+}

@@ -1,0 +1,140 @@
+// Quoting, placing and cancelling cohort orders.
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { canonicalJson } from '../audit/chain';
+import type { Config } from '../config';
+import { SHARD_QUEUE } from '../db/queue';
+import { OrderEntity } from '../entities/order';
+import { PartnerEntity } from '../entities/partner';
+import { requireCurrentAcceptance } from './agreements';
+import { AppError, badInput } from './errors';
+import { findModel } from './models';
+import { publishOrderEvent } from './order-events';
+import { OrderRequest, ValidOrder, validateOrderRequest } from './order-request';
+import type { PartnerPrincipal } from './principal';
+import { Quotas, QuotaUsage, checkQuotas, effectiveQuotas, quotaUsage } from './quotas';
+import { planShards } from './shards';
+
+export interface OrderDeps {
+  ds: DataSource;
+  /** Needed to place orders (shard jobs are inserted in the order's transaction). */
+  boss: PgBoss | null;
+  config: Pick<Config, 'quotaDefaults' | 'shardSize' | 'shardExpireSeconds' | 'shardRetryLimit'>;
+}
+
+export interface Quote extends ValidOrder {
+  shards: number;
+  quotas: Quotas;
+  usage: QuotaUsage;
+}
+
+async function validated(deps: OrderDeps, m: EntityManager, partnerId: string, r: OrderRequest, lock: boolean) {
+  const v = validateOrderRequest(r, await findModel(deps.ds, r.modelId));
+  const partner = await m.getRepository(PartnerEntity).findOne({ where: { id: partnerId }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  if (!partner) throw new Error(`partner ${partnerId} vanished`);
+  const quotas = effectiveQuotas(partner, deps.config.quotaDefaults);
+  const usage = await quotaUsage(m, partnerId);
+  checkQuotas(quotas, usage, v.size);
+  return { v, quotas, usage };
+}
+
+/** What an order would be: the apportioned counts and parameters, checked against the quotas. */
+export async function quoteOrder(deps: OrderDeps, who: PartnerPrincipal, r: OrderRequest): Promise<Quote> {
+  const { v, quotas, usage } = await validated(deps, deps.ds.manager, who.partnerId, r, false);
+  return { ...v, shards: Math.ceil(v.size / deps.config.shardSize), quotas, usage };
+}
+
+function requestHash(r: OrderRequest): string {
+  return createHash('sha256').update(canonicalJson(r)).digest('hex');
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof QueryFailedError && (e.driverError as { code?: string }).code === '23505';
+}
+
+async function byIdempotencyKey(ds: DataSource, partnerId: string, key: string, hash: string): Promise<OrderEntity | null> {
+  const existing = await ds.getRepository(OrderEntity).findOneBy({ partnerId, idempotencyKey: key });
+  if (existing && existing.requestHash !== hash) {
+    throw new AppError('CONFLICT', 'IDEMPOTENCY_KEY_REUSED', `Idempotency key "${key}" was already used for a different order (${existing.id}).`, { field: 'idempotencyKey' });
+  }
+  return existing;
+}
+
+/**
+ * Places an order: validation, agreement and quota checks, the order row, its shard jobs and the
+ * QUEUED event commit together. Retrying with the same idempotency key returns the first order.
+ */
+export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: OrderRequest, idempotencyKey: string | null): Promise<OrderEntity> {
+  const { ds, boss, config } = deps;
+  if (!boss) throw new Error('placing orders needs the job queue');
+  if (idempotencyKey !== null && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
+    throw badInput('idempotencyKey', 'IDEMPOTENCY_KEY_INVALID', 'idempotencyKey must be 1 to 200 characters.');
+  }
+  const hash = requestHash(r);
+  if (idempotencyKey) {
+    const existing = await byIdempotencyKey(ds, who.partnerId, idempotencyKey, hash);
+    if (existing) return existing;
+  }
+  await requireCurrentAcceptance(ds, who.partnerId);
+  try {
+    return await ds.transaction(async (m) => {
+      const { v } = await validated(deps, m, who.partnerId, r, true);
+      const order = m.getRepository(OrderEntity).create({
+        id: randomUUID(),
+        partnerId: who.partnerId,
+        modelId: v.model.modelId,
+        status: 'QUEUED',
+        size: v.size,
+        counts: v.counts,
+        mixInput: r.mix,
+        orderSeed: v.seed ?? randomInt(0, 2 ** 47),
+        steps: v.steps,
+        guidance: v.guidance,
+        shardSize: config.shardSize,
+        certificateId: randomUUID(),
+        idempotencyKey,
+        requestHash: hash,
+        failureReason: null,
+        createdAt: new Date(),
+        startedAt: null,
+        finishedAt: null,
+      });
+      await m.getRepository(OrderEntity).save(order);
+      const jobs = planShards(order.id, order.size, order.shardSize).map((data) => ({
+        name: SHARD_QUEUE,
+        data,
+        retryLimit: config.shardRetryLimit,
+        retryDelay: 1,
+        expireInSeconds: config.shardExpireSeconds,
+      }));
+      // pg-boss writes through this transaction: the order never exists without its jobs.
+      await boss.insert(jobs, { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) } });
+      await publishOrderEvent(m, order.id, 'QUEUED');
+      return order;
+    });
+  } catch (e) {
+    // Two concurrent retries with one key: the loser returns the winner's order.
+    if (idempotencyKey && isUniqueViolation(e)) {
+      const existing = await byIdempotencyKey(ds, who.partnerId, idempotencyKey, hash);
+      if (existing) return existing;
+    }
+    throw e;
+  }
+}
+
+/** Cancels a queued or running order; workers skip its remaining shards. */
+export async function cancelOrder(ds: DataSource, order: OrderEntity): Promise<OrderEntity> {
+  return ds.transaction(async (m) => {
+    const o = await m.getRepository(OrderEntity).findOne({ where: { id: order.id }, lock: { mode: 'pessimistic_write' } });
+    if (!o) throw new Error(`order ${order.id} vanished`);
+    if (o.status !== 'QUEUED' && o.status !== 'RUNNING') {
+      throw new AppError('CONFLICT', 'ORDER_FINISHED', `Order ${o.id} is already ${o.status.toLowerCase()} and cannot be cancelled.`);
+    }
+    o.status = 'CANCELLED';
+    o.finishedAt = new Date();
+    await m.getRepository(OrderEntity).update({ id: o.id }, { status: o.status, finishedAt: o.finishedAt });
+    await publishOrderEvent(m, o.id, 'CANCELLED');
+    return o;
+  });
+}

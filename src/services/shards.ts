@@ -1,0 +1,18 @@
+// An order of N images becomes ceil(N / shardSize) jobs of consecutive image indices.
+
+export interface ShardJob {
+  orderId: string;
+  shard: number;
+  /** First image index (inclusive). */
+  start: number;
+  /** Last image index (exclusive). */
+  end: number;
+}
+
+export function planShards(orderId: string, size: number, shardSize: number): ShardJob[] {
+  const jobs: ShardJob[] = [];
+  for (let start = 0, shard = 0; start < size; start += shardSize, shard++) {
+    jobs.push({ orderId, shard, start, end: Math.min(size, start + shardSize) });
+  }
+  return jobs;
+}

@@ -1,0 +1,56 @@
+// A worker process: claims shard jobs from pg-boss and runs them on the sampling engine.
+// Crash recovery: a shard job of a SIGKILLed worker stays `active` until its expiry
+// (SYNTHBUS_SHARD_EXPIRE_SECONDS, sized to a shard's real duration); the maintenance that every
+// worker runs (every SYNTHBUS_MAINTENANCE_SECONDS) then returns it to the queue and another
+// worker redoes only the images that were not recorded.
+import type PgBoss from 'pg-boss';
+import type { Config } from '../config';
+import { openAppDataSource } from '../db/data-source';
+import { SHARD_QUEUE, openQueue } from '../db/queue';
+import { EngineInputError } from '../generation/contract';
+import { registerModels } from '../services/models';
+import type { ShardJob } from '../services/shards';
+import { FileContentStore } from '../storage/content-store';
+import { ClosableEngine, loadEngine } from './engine-loader';
+import { failOrder, runShard } from './run-shard';
+
+export interface WorkerHandle {
+  engine: ClosableEngine;
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: Config, ownerUrl: string, log: (line: string) => void, engine?: ClosableEngine): Promise<WorkerHandle> {
+  const ds = await openAppDataSource(ownerUrl, config.workerConcurrency + 2);
+  const ownsEngine = !engine;
+  const eng = engine ?? (await loadEngine(config, log));
+  await registerModels(ds, eng.models());
+  const boss = await openQueue(ownerUrl, { maintenanceSeconds: config.maintenanceSeconds });
+  const deps = { ds, engine: eng, store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, log };
+
+  const handle = async ([job]: PgBoss.JobWithMetadata<ShardJob>[]) => {
+    try {
+      await runShard(deps, job.data);
+    } catch (e) {
+      const err = e as Error;
+      const final = err instanceof EngineInputError || job.retryCount >= job.retryLimit;
+      log(`order ${job.data.orderId} shard ${job.data.shard}: ${err.message}${final ? ' (giving up)' : ' (will retry)'}`);
+      if (final) {
+        await failOrder(ds, job.data.orderId, err instanceof EngineInputError ? `invalid ${err.field}: ${err.message}` : `shard ${job.data.shard} failed: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+  };
+  for (let i = 0; i < config.workerConcurrency; i++) {
+    await boss.work<ShardJob>(SHARD_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handle);
+  }
+  log(`worker: ${config.workerConcurrency} slot(s) on queue ${SHARD_QUEUE}; models ${eng.models().map((m) => m.modelId).join(', ')}`);
+  return {
+    engine: eng,
+    close: async () => {
+      await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      await ds.destroy();
+      if (ownsEngine) await eng.close();
+    },
+  };
+}
