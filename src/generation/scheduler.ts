@@ -1,4 +1,15 @@
 // DDIM (eta = 0) as specified in docs/bundle-format.md: pure functions, no I/O.
+// Arithmetic is float32, one rounding per operation (Math.fround after each double operation is
+// exactly IEEE single arithmetic for + - * /), with float64 coefficients rounded to float32, the
+// same as training/factory/schedule.py, so the scheduler alone adds no difference between the two.
+
+const f32 = Math.fround;
+
+/** Round half to even, as Python's round() and numpy.round (diffusers uses the latter). */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 export interface DdimSchedule {
   trainTimesteps: number;
@@ -19,7 +30,7 @@ export function ddimTimesteps(schedule: DdimSchedule, steps: number): number[] {
     const ratio = Math.floor(T / steps);
     for (let i = steps - 1; i >= 0; i--) out.push(i * ratio);
   } else {
-    for (let i = 0; i < steps; i++) out.push(Math.round(T - (i * T) / steps) - 1);
+    for (let i = 0; i < steps; i++) out.push(roundHalfEven(T - (i * T) / steps) - 1);
   }
   return out;
 }
@@ -43,17 +54,17 @@ export function ddimStep(
   out: Float32Array = new Float32Array(x.length),
 ): Float32Array {
   if (prediction.length !== x.length) throw new RangeError('prediction and latent differ in length');
-  const sa = Math.sqrt(alphaT);
-  const s1a = Math.sqrt(1 - alphaT);
-  const sp = Math.sqrt(alphaPrev);
-  const s1p = Math.sqrt(1 - alphaPrev);
+  const sa = f32(Math.sqrt(alphaT));
+  const s1a = f32(Math.sqrt(1 - alphaT));
+  const sp = f32(Math.sqrt(alphaPrev));
+  const s1p = f32(Math.sqrt(1 - alphaPrev));
   const isEpsilon = schedule.predictionType === 'epsilon';
   for (let i = 0; i < x.length; i++) {
     const xi = x[i];
     const p = prediction[i];
-    const x0 = isEpsilon ? (xi - s1a * p) / sa : sa * xi - s1a * p;
-    const eps = isEpsilon ? p : sa * p + s1a * xi;
-    out[i] = sp * x0 + s1p * eps;
+    const x0 = isEpsilon ? f32(f32(xi - f32(s1a * p)) / sa) : f32(f32(sa * xi) - f32(s1a * p));
+    const eps = isEpsilon ? p : f32(f32(sa * p) + f32(s1a * xi));
+    out[i] = f32(sp * x0) + f32(s1p * eps);
   }
   return out;
 }
@@ -62,6 +73,7 @@ export function ddimStep(
 export function guide(cond: Float32Array, uncond: Float32Array, guidance: number): Float32Array {
   if (cond.length !== uncond.length) throw new RangeError('conditional and unconditional predictions differ in length');
   const out = new Float32Array(cond.length);
-  for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + guidance * (cond[i] - uncond[i]);
+  const g = f32(guidance);
+  for (let i = 0; i < cond.length; i++) out[i] = uncond[i] + f32(g * f32(cond[i] - uncond[i]));
   return out;
 }

@@ -1,22 +1,21 @@
 // Distance-to-closest-record (DCR) share: is a delivered image closer to the training set than to
 // unseen patients (the validation/holdout set)? Comparing against the whole training set would be
-// unfair (a bigger set is closer by chance), so the training side is K random training subsets of
-// the holdout set's size. An image scores 1 when a subset's nearest is closer than the holdout's
-// nearest, 1/2 on a tie, 0 otherwise, averaged over the K subsets. A model that memorizes nothing
+// unfair (a bigger set is closer by chance), so both sides are K random subsets of the same size
+// (the smaller set's count: in practice, training subsets of the holdout set's size). An image scores
+// 1 when a training subset's nearest is closer than its paired holdout subset's nearest, 1/2 on a
+// tie, 0 otherwise, averaged over the K pairs. A model that memorizes nothing
 // scores about 1/2 on average.
 import { SplitMix64 } from '../generation/rng';
 
-/** K random subsets of [0, trainCount), each of `size` distinct indices; deterministic in `seed`. */
-export function trainSubsets(trainCount: number, size: number, k: number, seed: bigint): Uint32Array[] {
-  if (size < 1 || size > trainCount) throw new RangeError(`subset size ${size} is not in [1, ${trainCount}]`);
-  const rng = new SplitMix64(seed);
-  const pool = new Uint32Array(trainCount);
+/** K random subsets of [0, count), each of `size` distinct indices; deterministic in the rng. */
+function randomSubsets(count: number, size: number, k: number, rng: SplitMix64): Uint32Array[] {
+  const pool = new Uint32Array(count);
   const subsets: Uint32Array[] = [];
   for (let s = 0; s < k; s++) {
-    for (let i = 0; i < trainCount; i++) pool[i] = i;
+    for (let i = 0; i < count; i++) pool[i] = i;
     // Partial Fisher-Yates: the first `size` slots become a uniform random subset.
     for (let i = 0; i < size; i++) {
-      const j = i + Number(rng.nextU64() % BigInt(trainCount - i));
+      const j = i + Number(rng.nextU64() % BigInt(count - i));
       const t = pool[i];
       pool[i] = pool[j];
       pool[j] = t;
@@ -26,22 +25,44 @@ export function trainSubsets(trainCount: number, size: number, k: number, seed: 
   return subsets;
 }
 
+/** K pairs of equally sized subsets (size = the smaller set's count) of the training and holdout sets. */
+export interface SubsetPairs {
+  size: number;
+  train: Uint32Array[];
+  holdout: Uint32Array[];
+}
+
+export function subsetPairs(trainCount: number, holdoutCount: number, k: number, seed: bigint): SubsetPairs {
+  if (trainCount < 1 || holdoutCount < 1) throw new RangeError('DCR needs at least one training and one holdout embedding');
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of DCR subsets must be a positive integer, got ${k}`);
+  const size = Math.min(trainCount, holdoutCount);
+  const rng = new SplitMix64(seed);
+  return { size, train: randomSubsets(trainCount, size, k, rng), holdout: randomSubsets(holdoutCount, size, k, rng) };
+}
+
 export interface ImageDcr {
   /** Distance to the nearest holdout (unseen-patient) embedding. */
   holdoutNnDistance: number;
-  /** Fraction of training subsets whose nearest is closer than the holdout nearest (ties 1/2). */
+  /** Fraction of subset pairs whose training side is closer than their holdout side (ties 1/2). */
   trainCloserShare: number;
 }
 
-export function imageDcr(trainDistances: ArrayLike<number>, holdoutNnDistance: number, subsets: readonly Uint32Array[]): ImageDcr {
-  if (subsets.length === 0) throw new RangeError('at least one training subset is needed');
+function minOver(distances: ArrayLike<number>, subset: Uint32Array): number {
+  let nearest = Infinity;
+  for (let i = 0; i < subset.length; i++) if (distances[subset[i]] < nearest) nearest = distances[subset[i]];
+  return nearest;
+}
+
+export function imageDcr(trainDistances: ArrayLike<number>, holdoutDistances: ArrayLike<number>, pairs: SubsetPairs): ImageDcr {
   let score = 0;
-  for (const subset of subsets) {
-    let nearest = Infinity;
-    for (let i = 0; i < subset.length; i++) nearest = Math.min(nearest, trainDistances[subset[i]]);
-    score += nearest < holdoutNnDistance ? 1 : nearest === holdoutNnDistance ? 0.5 : 0;
+  let holdoutNnDistance = Infinity;
+  for (let i = 0; i < holdoutDistances.length; i++) holdoutNnDistance = Math.min(holdoutNnDistance, holdoutDistances[i]);
+  for (let s = 0; s < pairs.train.length; s++) {
+    const train = minOver(trainDistances, pairs.train[s]);
+    const holdout = minOver(holdoutDistances, pairs.holdout[s]);
+    score += train < holdout ? 1 : train === holdout ? 0.5 : 0;
   }
-  return { holdoutNnDistance, trainCloserShare: score / subsets.length };
+  return { holdoutNnDistance, trainCloserShare: score / pairs.train.length };
 }
 
 export interface CohortDcr {

@@ -1,0 +1,216 @@
+// The sampling engine the worker talks to (contract.ts): loads bundles, makes images in bounded
+// micro-batches, privacy-checks each one by exact search, resamples rejects, signs certificates.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildCertificateRecord, CertificateModel, signCertificate } from '../privacy/certificate';
+import { SubsetPairs, subsetPairs } from '../privacy/dcr';
+import { KeyRing } from '../privacy/keys';
+import { loadBundle, LoadedBundle, readBundle } from './bundle';
+import {
+  CohortCertificateInput,
+  CohortParams,
+  DeliveredImage,
+  EngineInputError,
+  ImagePrivacyRecord,
+  ImageRequest,
+  ModelSummary,
+  SamplingEngine,
+  SignedCertificate,
+} from './contract';
+import { checkImageRequests, checkParams, checkRanges } from './requests';
+import { makeImages, PendingImage } from './pipeline';
+import { ProviderName, resolveProvider } from './providers';
+import { deriveImageSeed } from './seeds';
+
+export interface EngineOptions {
+  bundleDirs: string[];
+  dataDir: string;
+  provider?: ProviderName;
+  signingKeyFile?: string;
+  /** Encrypts the generated signing key at rest; defaults to $SYNTHBUS_SIGNING_KEY_PASSPHRASE. */
+  signingKeyPassphrase?: string;
+  log?: (line: string) => void;
+  /** Attempts per image before generate() gives up (default 8). */
+  maxAttempts?: number;
+  /** Random subset pairs for the DCR share (default 32). */
+  dcrSubsets?: number;
+}
+
+export type Engine = SamplingEngine & {
+  close(): Promise<void>;
+  /** Makes a new signing key current; earlier public keys stay published. */
+  rotateSigningKey(): string;
+};
+
+interface Model {
+  bundle: LoadedBundle;
+  pairs: SubsetPairs;
+  certificate: CertificateModel;
+}
+
+class OnnxSamplingEngine implements Engine {
+  /** Serializes ONNX work: runs share the sessions and the CPU, and batches stay bounded. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly provider: ProviderName,
+    private readonly byId: Map<string, Model>,
+    private readonly keys: KeyRing,
+    private readonly maxAttempts: number,
+  ) {}
+
+  models(): ModelSummary[] {
+    return [...this.byId.values()].map((m) => m.bundle.summary);
+  }
+
+  private model(modelId: string): Model {
+    const model = this.byId.get(modelId);
+    if (!model) throw new EngineInputError('modelId', `model "${modelId}" is not loaded (loaded: ${[...this.byId.keys()].join(', ')})`);
+    return model;
+  }
+
+  validate(modelId: string, birads: number[], steps: number, guidance: number): void {
+    checkRanges(this.model(modelId).bundle.manifest, birads, steps, guidance);
+  }
+
+  generate(
+    params: CohortParams,
+    items: ImageRequest[],
+    onRejected?: (r: { index: number; attempt: number; nnDistance: number }) => void,
+  ): Promise<DeliveredImage[]> {
+    // Everything about the request is checked before any ONNX work is queued.
+    const model = this.model(params.modelId);
+    checkParams(params);
+    checkRanges(model.bundle.manifest, items.map((i) => i.birads), params.steps, params.guidance);
+    checkImageRequests(items);
+    const run = this.queue.then(() => this.run(model, params, items, onRejected));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(
+    model: Model,
+    params: CohortParams,
+    items: ImageRequest[],
+    onRejected?: (r: { index: number; attempt: number; nnDistance: number }) => void,
+  ): Promise<DeliveredImage[]> {
+    const { manifest } = model.bundle;
+    const label = new Map(manifest.classes.map((c) => [c.birads, c.index]));
+    const delivered = new Map<number, DeliveredImage>();
+    const rejections = new Map<number, { attempt: number; seed: string; nnDistance: number }[]>();
+    let pending: PendingImage[] = items.map((item) => ({
+      ...item,
+      label: label.get(item.birads) as number,
+      attempt: 0,
+      seed: deriveImageSeed(params.orderSeed, item.index, 0),
+    }));
+    while (pending.length > 0) {
+      const retry: PendingImage[] = [];
+      for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending)) {
+        if (png) {
+          const record: ImagePrivacyRecord = {
+            index: job.index,
+            birads: job.birads,
+            seed: job.seed.toString(),
+            attempt: job.attempt,
+            sha256: createHash('sha256').update(png).digest('hex'),
+            nnDistance,
+            threshold: manifest.privacy.threshold,
+            passed: true,
+            rejections: rejections.get(job.index) ?? [],
+            dcr: { ...dcr },
+          };
+          delivered.set(job.index, { record, png });
+          continue;
+        }
+        const list = rejections.get(job.index) ?? [];
+        list.push({ attempt: job.attempt, seed: job.seed.toString(), nnDistance });
+        rejections.set(job.index, list);
+        onRejected?.({ index: job.index, attempt: job.attempt, nnDistance });
+        if (job.attempt + 1 >= this.maxAttempts) {
+          throw new Error(
+            `image ${job.index} failed the privacy check ${this.maxAttempts} times (last nearest-neighbour distance ` +
+              `${nnDistance.toFixed(4)} < threshold ${manifest.privacy.threshold}); no image of this run is delivered`,
+          );
+        }
+        retry.push({ ...job, attempt: job.attempt + 1, seed: deriveImageSeed(params.orderSeed, job.index, job.attempt + 1) });
+      }
+      pending = retry;
+    }
+    return items.map((item) => delivered.get(item.index) as DeliveredImage);
+  }
+
+  certify(input: CohortCertificateInput): SignedCertificate {
+    const model = this.model(input.params.modelId);
+    const key = this.keys.current;
+    const record = buildCertificateRecord(input, model.certificate, key.keyId, new Date().toISOString());
+    return signCertificate(record, key);
+  }
+
+  publicKeys(): { keyId: string; publicKeyPem: string; createdAt: string; current: boolean }[] {
+    return this.keys.publicKeys();
+  }
+
+  rotateSigningKey(): string {
+    return this.keys.rotate().keyId;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    for (const { bundle } of this.byId.values()) {
+      for (const session of Object.values(bundle.sessions)) await session.release();
+    }
+    this.byId.clear();
+  }
+}
+
+export async function createEngine(opts: EngineOptions): Promise<Engine> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  if (opts.bundleDirs.length === 0) throw new EngineInputError('bundleDirs', 'at least one model bundle folder is needed');
+  mkdirSync(opts.dataDir, { recursive: true });
+  const keys = KeyRing.open({
+    dataDir: opts.dataDir,
+    keyFile: opts.signingKeyFile,
+    passphrase: opts.signingKeyPassphrase ?? process.env.SYNTHBUS_SIGNING_KEY_PASSPHRASE,
+    log,
+  });
+  log(`signing certificates with key ${keys.current.keyId}`);
+  const byId = new Map<string, Model>();
+  let provider: ProviderName | null = null;
+  try {
+    for (const dir of opts.bundleDirs) {
+      if (provider === null) {
+        // The decoder is the smallest graph: a cheap probe of whether the provider can start.
+        const first = readBundle(dir);
+        provider = await resolveProvider(opts.provider ?? 'cpu', join(first.dir, first.manifest.graphs.decoder.file), log);
+      }
+      const bundle = await loadBundle(dir, provider);
+      if (byId.has(bundle.manifest.modelId)) {
+        await Promise.all(Object.values(bundle.sessions).map((s) => s.release()));
+        throw new EngineInputError('bundleDirs', `${dir}: model id ${bundle.manifest.modelId} is already loaded from another folder`);
+      }
+      const { manifest } = bundle;
+      const k = opts.dcrSubsets ?? 32;
+      const pairs = subsetPairs(bundle.reference.count, bundle.holdout.count, k, BigInt(`0x${bundle.bundleHash.slice(0, 16)}`));
+      byId.set(manifest.modelId, {
+        bundle,
+        pairs,
+        certificate: {
+          modelId: manifest.modelId,
+          name: manifest.name,
+          bundleHash: bundle.bundleHash,
+          threshold: manifest.privacy.threshold,
+          trainNnQuantiles: manifest.privacy.calibration.trainNnQuantiles,
+          holdoutNnQuantiles: manifest.privacy.calibration.holdoutNnQuantiles,
+          dcrSubsets: { count: k, size: pairs.size },
+        },
+      });
+      log(`model ${manifest.modelId} loaded from ${bundle.dir} (bundle ${bundle.bundleHash.slice(0, 12)}${manifest.provenance.fixture ? ', TEST FIXTURE' : ''})`);
+    }
+  } catch (e) {
+    for (const m of byId.values()) await Promise.all(Object.values(m.bundle.sessions).map((s) => s.release()));
+    throw e;
+  }
+  return new OnnxSamplingEngine(provider as ProviderName, byId, keys, opts.maxAttempts ?? 8);
+}

@@ -1,0 +1,77 @@
+// From pending images (index, class, attempt, seed) to privacy-checked PNGs, in bounded micro-batches.
+import { ImageDcr, imageDcr, SubsetPairs } from '../privacy/dcr';
+import { embeddingMatrix, forEachDistanceRow, rowDistance } from '../privacy/nn-search';
+import { LoadedBundle } from './bundle';
+import { CohortParams, ImageRequest } from './contract';
+import { encodeGrayPng, toUint8 } from './png';
+import { provenanceText } from './provenance';
+import { gaussianNoise } from './rng';
+import { decode, embed, sampleLatents } from './sampler';
+
+export interface PendingImage extends ImageRequest {
+  label: number;
+  attempt: number;
+  seed: bigint;
+}
+
+export interface CheckedImage {
+  job: PendingImage;
+  /** Exact distance to the nearest training embedding. */
+  nnDistance: number;
+  dcr: ImageDcr;
+  /** The PNG when the image passed the privacy check (nnDistance >= threshold), else null. */
+  png: Buffer | null;
+}
+
+/** Images per ONNX run (the denoiser sees twice as many rows with guidance): memory stays flat. */
+export const MICRO_BATCH = 16;
+
+async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
+  const { manifest, sessions } = bundle;
+  const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
+  const { height, width } = manifest.image;
+  const rowSize = shape.channels * shape.height * shape.width;
+  const noise = new Float32Array(jobs.length * rowSize);
+  jobs.forEach((job, i) => noise.set(gaussianNoise(job.seed, rowSize), i * rowSize));
+
+  const latents = await sampleLatents(sessions.denoiser, {
+    schedule: manifest.schedule,
+    shape,
+    noise,
+    labels: jobs.map((j) => j.label),
+    nullLabel: manifest.nullLabel,
+    steps: params.steps,
+    guidance: params.guidance,
+  });
+  const pixels = toUint8(await decode(sessions.decoder, shape, latents));
+  // The privacy check embeds exactly the delivered 8-bit pixels, not the decoder's floats.
+  const delivered = Float32Array.from(pixels, (v) => v / 127.5 - 1);
+  const queries = embeddingMatrix(await embed(sessions.embedder, height, width, delivered), manifest.privacy.embeddingDim);
+
+  const holdoutRows: Float64Array[] = [];
+  forEachDistanceRow(queries, bundle.holdout, (_q, row) => holdoutRows.push(row.slice()));
+  const out: CheckedImage[] = [];
+  forEachDistanceRow(queries, bundle.reference, (q, row) => {
+    let nearest = 0;
+    for (let r = 1; r < row.length; r++) if (row[r] < row[nearest]) nearest = r;
+    const nnDistance = rowDistance(queries, q, bundle.reference, nearest);
+    const job = jobs[q];
+    const passed = nnDistance >= manifest.privacy.threshold;
+    const png = passed
+      ? encodeGrayPng(
+          { width, height, pixels: pixels.subarray(q * height * width, (q + 1) * height * width) },
+          provenanceText({ params, bundleHash: bundle.bundleHash, index: job.index, birads: job.birads, seed: job.seed, attempt: job.attempt }),
+        )
+      : null;
+    out.push({ job, nnDistance, dcr: imageDcr(row, holdoutRows[q], pairs), png });
+  });
+  return out;
+}
+
+export async function makeImages(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
+  const out: CheckedImage[] = [];
+  for (let i = 0; i < jobs.length; i += MICRO_BATCH) {
+    out.push(...(await makeBatch(bundle, pairs, params, jobs.slice(i, i + MICRO_BATCH))));
+  }
+  return out;
+}
