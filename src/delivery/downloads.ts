@@ -1,0 +1,122 @@
+// The download service: issues signed links for a partner's completed cohort, and turns a valid
+// link into the archive plan that the HTTP route streams. Orders are read through scopedOrders, so
+// a link can never reach another partner's rows even if the token check were wrong.
+import { DataSource } from 'typeorm';
+import { OrderEntity } from '../entities/order';
+import type { ModelSummary } from '../generation/contract';
+import { toCertificateFile, PublishedKey } from '../privacy/certificate-file';
+import { AppError } from '../services/errors';
+import { findModel } from '../services/models';
+import { scopedOrders } from '../services/order-access';
+import type { PartnerPrincipal } from '../services/principal';
+import { ArchivePlan, planEtag } from './archive-plan';
+import { cohortEntries, ImageReader } from './cohort-entries';
+import { datasetCard, TrainingData } from './dataset-card';
+import { ArchiveFormat, DownloadClaims, signDownloadToken } from './links';
+import { tarPlan } from './tar';
+import { zipPlan } from './zip';
+
+export interface DeliveryDeps {
+  ds: DataSource;
+  store: ImageReader;
+  linkSecret: Buffer;
+  /** The public keys the API publishes (certificate.json embeds them for offline checks). */
+  publicKeys(): Promise<PublishedKey[]> | PublishedKey[];
+  /** How long a link stays valid. */
+  linkTtlSeconds: number;
+  /** The API's public origin (e.g. https://api.example.org); null: links are origin-relative paths. */
+  publicUrl: string | null;
+}
+
+export const DEFAULT_LINK_TTL_SECONDS = 15 * 60;
+
+export interface DownloadLink {
+  url: string;
+  expiresAt: Date;
+}
+
+export interface PreparedDownload {
+  plan: ArchivePlan;
+  etag: string;
+  fileName: string;
+  contentType: string;
+}
+
+const CONTENT_TYPES: Record<ArchiveFormat, string> = { zip: 'application/zip', tar: 'application/x-tar' };
+
+async function completedOrder(deps: DeliveryDeps, who: PartnerPrincipal, orderId: string): Promise<OrderEntity> {
+  const order = await scopedOrders(deps.ds, who).find(orderId);
+  if (order.status !== 'COMPLETED' || !order.finishedAt) {
+    throw new AppError('CONFLICT', 'ORDER_NOT_COMPLETED', `Order ${order.id} is ${order.status.toLowerCase()}; its cohort can be downloaded once it is completed.`);
+  }
+  return order;
+}
+
+/** A link to /downloads/<token> (under the public URL when configured), for the calling partner only. */
+export async function createDownloadLink(
+  deps: DeliveryDeps,
+  who: PartnerPrincipal,
+  orderId: string,
+  format: ArchiveFormat,
+  now = new Date(),
+): Promise<DownloadLink> {
+  const order = await completedOrder(deps, who, orderId);
+  const expiresAt = Math.floor(now.getTime() / 1000) + deps.linkTtlSeconds;
+  const claims: DownloadClaims = { orderId: order.id, partnerId: who.partnerId, format, expiresAt };
+  // Issuing is audited with the mutation (resolvers/audit-middleware); serving and refusals by the route.
+  const token = signDownloadToken(claims, deps.linkSecret);
+  return { url: `${(deps.publicUrl ?? '').replace(/\/+$/, '')}/downloads/${token}`, expiresAt: new Date(expiresAt * 1000) };
+}
+
+/** What the model bundle says about its training data, when the summary carries it. */
+function trainingDataOf(model: ModelSummary): TrainingData | null {
+  const p = (model as ModelSummary & { provenance?: Partial<TrainingData> }).provenance;
+  if (p && typeof p.dataset === 'string' && typeof p.licence === 'string' && typeof p.citation === 'string') {
+    return { dataset: p.dataset, licence: p.licence, citation: p.citation };
+  }
+  return null;
+}
+
+/** The archive for a checked link's claims; the caller has verified the token for `who`. */
+export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal, claims: DownloadClaims): Promise<PreparedDownload> {
+  const order = await completedOrder(deps, who, claims.orderId);
+  const access = scopedOrders(deps.ds, who);
+  const [images, cert, model, keys] = await Promise.all([
+    access.allImages(order.id),
+    access.certificate(order.id),
+    findModel(deps.ds, order.modelId),
+    deps.publicKeys(),
+  ]);
+  if (!cert || !cert.passed) {
+    throw new AppError('CONFLICT', 'CERTIFICATE_MISSING', `Order ${order.id} has no passing privacy certificate, so its cohort is not delivered.`);
+  }
+  if (!model) throw new Error(`order ${order.id} names model ${order.modelId}, which no worker has announced`);
+  const finishedAt = order.finishedAt as Date;
+  const entries = await cohortEntries(
+    {
+      size: order.size,
+      images: images.map((i) => ({ index: i.idx, birads: i.birads, seed: i.seed, nnDistance: i.nnDistance, sha256: i.sha256 })),
+      certificateJson: toCertificateFile(
+        { certificateId: cert.id, keyId: cert.keyId, payload: cert.payload, signature: cert.signature, passed: cert.passed, reason: cert.reason },
+        keys,
+      ),
+      modelCard: model.modelCard ?? `# ${model.name}\n\nThe model bundle \`${model.modelId}\` ships no model card.\n`,
+      datasetCard: datasetCard({
+        orderId: order.id,
+        certificateId: cert.id,
+        model: { modelId: model.modelId, name: model.name, bundleHash: model.bundleHash, fixture: model.fixture },
+        counts: order.counts,
+        steps: order.steps,
+        guidance: order.guidance,
+        orderSeed: order.orderSeed,
+        rejections: images.reduce((n, i) => n + i.rejections, 0),
+        createdAt: order.createdAt,
+        finishedAt,
+        trainingData: trainingDataOf(model),
+      }),
+    },
+    deps.store,
+  );
+  const plan = (claims.format === 'zip' ? zipPlan : tarPlan)(entries, finishedAt);
+  return { plan, etag: planEtag(plan), fileName: `synthbus-${order.id}.${claims.format}`, contentType: CONTENT_TYPES[claims.format] };
+}
