@@ -67,6 +67,14 @@ export class Initial1764100000000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`
+      CREATE TABLE signing_keys (
+        key_id text PRIMARY KEY,
+        public_key_pem text NOT NULL,
+        created_at text NOT NULL,
+        current boolean NOT NULL,
+        announced_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`
       CREATE TABLE orders (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         partner_id uuid NOT NULL REFERENCES partners(id),
@@ -155,13 +163,13 @@ export class Initial1764100000000 implements MigrationInterface {
 
     await q.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM synthbus_app`);
     await q.query(`GRANT USAGE ON SCHEMA public TO synthbus_app`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE ON partners, api_keys, models, orders TO synthbus_app`);
+    await q.query(`GRANT SELECT, INSERT, UPDATE ON partners, api_keys, models, signing_keys, orders TO synthbus_app`);
     await q.query(`GRANT SELECT, INSERT ON agreements, agreement_acceptances, order_images, certificates TO synthbus_app`);
     await q.query(`GRANT SELECT, INSERT ON audit_log TO synthbus_app`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['audit_log', 'certificates', 'order_images', 'orders', 'models', 'agreement_acceptances', 'api_keys', 'agreements', 'partners']) {
+    for (const t of ['audit_log', 'certificates', 'order_images', 'orders', 'signing_keys', 'models', 'agreement_acceptances', 'api_keys', 'agreements', 'partners']) {
       await q.query(`DROP TABLE ${t}`);
     }
     await q.query(`DROP FUNCTION audit_log_refuse_change()`);

@@ -1,7 +1,7 @@
-// The model catalog the API serves. Workers announce the bundles they loaded; the API reads the
+// The model catalog and signing keys the API serves. Workers announce the bundles they loaded; the API reads the
 // table, so API replicas need neither model files nor ONNX.
 import { DataSource } from 'typeorm';
-import type { ModelSummary } from '../generation/contract';
+import type { ModelSummary, SamplingEngine } from '../generation/contract';
 import { ModelEntity } from '../entities/model';
 
 export async function registerModels(ds: DataSource, models: ModelSummary[]): Promise<void> {
@@ -12,6 +12,27 @@ export async function registerModels(ds: DataSource, models: ModelSummary[]): Pr
       [summary.modelId, JSON.stringify(summary)],
     );
   }
+}
+
+/** Workers announce the certificate signing keys' public halves, which the API publishes. */
+export async function registerSigningKeys(ds: DataSource, keys: ReturnType<SamplingEngine['publicKeys']>): Promise<void> {
+  for (const k of keys) {
+    await ds.query(
+      `INSERT INTO signing_keys (key_id, public_key_pem, created_at, current) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key_id) DO UPDATE SET current = EXCLUDED.current, announced_at = now()`,
+      [k.keyId, k.publicKeyPem, k.createdAt, k.current],
+    );
+  }
+}
+
+export async function listSigningKeys(ds: DataSource): Promise<{ keyId: string; publicKeyPem: string; createdAt: string; current: boolean }[]> {
+  const rows = (await ds.query('SELECT key_id, public_key_pem, created_at, current FROM signing_keys ORDER BY current DESC, created_at DESC')) as {
+    key_id: string;
+    public_key_pem: string;
+    created_at: string;
+    current: boolean;
+  }[];
+  return rows.map((r) => ({ keyId: r.key_id, publicKeyPem: r.public_key_pem, createdAt: r.created_at, current: r.current }));
 }
 
 export async function listModels(ds: DataSource): Promise<ModelSummary[]> {

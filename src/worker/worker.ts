@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { SHARD_QUEUE, openQueue } from '../db/queue';
 import { EngineInputError } from '../generation/contract';
-import { registerModels } from '../services/models';
+import { registerModels, registerSigningKeys } from '../services/models';
 import type { ShardJob } from '../services/shards';
 import { FileContentStore } from '../storage/content-store';
 import { ClosableEngine, loadEngine } from './engine-loader';
@@ -24,6 +24,7 @@ export async function startWorker(config: Config, ownerUrl: string, log: (line: 
   const ownsEngine = !engine;
   const eng = engine ?? (await loadEngine(config, log));
   await registerModels(ds, eng.models());
+  await registerSigningKeys(ds, eng.publicKeys());
   const boss = await openQueue(ownerUrl, { maintenanceSeconds: config.maintenanceSeconds });
   const deps = { ds, engine: eng, store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, log };
 

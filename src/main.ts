@@ -1,0 +1,111 @@
+// The single entry point: node dist/src/main.js start|api|worker|migrate|admin-key|audit verify
+import 'reflect-metadata';
+import { Config, loadConfig } from './config';
+import { verifyAudit } from './audit/log';
+import { openAppDataSource } from './db/data-source';
+import { startEmbeddedDatabase } from './db/embedded';
+import { migrate } from './db/migrate';
+import { startApi } from './server/app';
+import { issueKey, listKeys } from './services/api-keys';
+import { PARTNER_SCOPES } from './services/principal';
+import { startWorker } from './worker/worker';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const USAGE = 'usage: main.js start | api | worker | migrate | admin-key [name] | audit verify';
+
+function requireUrl(config: Config): string {
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is not set (only `start` runs an embedded PostgreSQL)');
+  return config.databaseUrl;
+}
+
+/** Issues an admin key and prints it: the token is shown this once and stored only hashed. */
+async function printAdminKey(url: string, name: string): Promise<void> {
+  const ds = await openAppDataSource(url, 1);
+  try {
+    const { secret, key } = await issueKey(ds, { partnerId: null, name, scopes: [...PARTNER_SCOPES] });
+    log(`admin API key "${key.name}" (id ${key.id}), shown once, store it now:\n  ${secret}`);
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** Stops everything on SIGINT/SIGTERM, in reverse start order. */
+function onShutdown(stops: (() => Promise<void>)[]): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    for (const s of [...stops].reverse()) await s().catch((e: Error) => log(`shutdown: ${e.message}`));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function start(config: Config): Promise<void> {
+  const stops: (() => Promise<void>)[] = [];
+  onShutdown(stops);
+  let url = config.databaseUrl;
+  if (!url) {
+    const db = await startEmbeddedDatabase(config.dataDir, log);
+    stops.push(db.stop);
+    url = db.url;
+    log(`embedded PostgreSQL running, data in ${config.dataDir}/pg`);
+  }
+  await migrate(url, log);
+  const api = await startApi(config, url, log);
+  stops.push(api.close);
+  const worker = await startWorker(config, url, log);
+  stops.push(worker.close);
+  const ds = await openAppDataSource(url, 1);
+  const firstStart = (await listKeys(ds, null)).length === 0;
+  await ds.destroy();
+  if (firstStart) await printAdminKey(url, 'bootstrap admin');
+  log(`\nSynthBUS GraphQL endpoint: ${api.url} (subscriptions: ${api.wsUrl})`);
+  log(
+    firstStart
+      ? 'The admin key above is printed only on this first start.'
+      : `Admin key: ${config.databaseUrl ? '' : 'with the server stopped, '}run \`${config.databaseUrl ? '' : 'DATABASE_URL=<url> '}node dist/src/main.js admin-key\` to issue one (shown once).`,
+  );
+}
+
+async function main(argv: string[]): Promise<void> {
+  const config = loadConfig();
+  const [cmd, sub] = argv;
+  switch (cmd) {
+    case 'start':
+      return start(config);
+    case 'api': {
+      const api = await startApi(config, requireUrl(config), log);
+      onShutdown([api.close]);
+      return log(`SynthBUS GraphQL endpoint: ${api.url}`);
+    }
+    case 'worker': {
+      const w = await startWorker(config, requireUrl(config), log);
+      return onShutdown([w.close]);
+    }
+    case 'migrate':
+      await migrate(requireUrl(config), log);
+      return log('database is up to date');
+    case 'admin-key':
+      return printAdminKey(requireUrl(config), sub ?? 'admin');
+    case 'audit': {
+      if (sub !== 'verify') throw new Error(USAGE);
+      const ds = await openAppDataSource(requireUrl(config), 1);
+      const r = await verifyAudit(ds);
+      await ds.destroy();
+      if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}`);
+      log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
+      process.exitCode = 1;
+      return;
+    }
+    default:
+      throw new Error(USAGE);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+});

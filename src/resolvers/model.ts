@@ -1,0 +1,27 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { ModelSummary } from '../generation/contract';
+import { CertificateKey } from '../schema/certificate';
+import { Model } from '../schema/model';
+import type { GraphQLContext } from '../server/context';
+import { notFound } from '../services/errors';
+import { findModel, listModels, listSigningKeys } from '../services/models';
+
+@Resolver()
+export class ModelResolver {
+  @Query(() => [Model], { description: 'The loaded model bundles. Public.' })
+  models(@Ctx() ctx: GraphQLContext): Promise<ModelSummary[]> {
+    return listModels(ctx.ds);
+  }
+
+  @Query(() => Model)
+  async model(@Arg('modelId', () => ID) modelId: string, @Ctx() ctx: GraphQLContext): Promise<ModelSummary> {
+    const m = await findModel(ctx.ds, modelId);
+    if (!m) throw notFound('model', modelId);
+    return m;
+  }
+
+  @Query(() => [CertificateKey], { description: 'Public keys that verify certificates, current first. Public.' })
+  certificateKeys(@Ctx() ctx: GraphQLContext): Promise<CertificateKey[]> {
+    return listSigningKeys(ctx.ds);
+  }
+}

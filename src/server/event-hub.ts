@@ -1,0 +1,86 @@
+// One LISTEN connection per API process fans order events out to its subscribers. Events come
+// from any process (workers, other API replicas) through PostgreSQL NOTIFY. When the connection
+// drops, the hub reconnects with backoff and then calls `onResync` so subscribers can re-read
+// the state they might have missed.
+import { Client } from 'pg';
+import { ORDER_EVENTS_CHANNEL, OrderEvent } from '../services/order-events';
+
+type Listener = (e: OrderEvent) => void;
+
+export class OrderEventHub {
+  private client: Client | null = null;
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private closed = false;
+  private retryMs = 200;
+  onResync: (orderId: string) => void = () => undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = new Client({ connectionString: this.url });
+    client.on('notification', (msg) => {
+      if (msg.channel !== ORDER_EVENTS_CHANNEL || !msg.payload) return;
+      let event: OrderEvent;
+      try {
+        event = JSON.parse(msg.payload) as OrderEvent;
+      } catch {
+        return this.log('order events: ignored a payload that is not JSON');
+      }
+      for (const l of this.listeners.get(event.orderId) ?? []) l(event);
+    });
+    client.on('error', (e) => this.reconnect(client, e));
+    client.on('end', () => this.reconnect(client, new Error('connection ended')));
+    await client.connect();
+    await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}`);
+    this.client = client;
+    this.retryMs = 200;
+  }
+
+  private reconnect(dead: Client, e: Error): void {
+    if (this.closed || this.client !== dead) return;
+    this.client = null;
+    this.log(`order events: lost the LISTEN connection (${e.message}); reconnecting`);
+    dead.end().catch(() => undefined);
+    const retry = () => {
+      if (this.closed) return;
+      this.start().then(
+        () => {
+          for (const orderId of this.listeners.keys()) this.onResync(orderId);
+        },
+        () => {
+          this.retryMs = Math.min(this.retryMs * 2, 10_000);
+          setTimeout(retry, this.retryMs);
+        },
+      );
+    };
+    setTimeout(retry, this.retryMs);
+  }
+
+  subscribe(orderId: string, listener: Listener): () => void {
+    let set = this.listeners.get(orderId);
+    if (!set) this.listeners.set(orderId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(orderId);
+    };
+  }
+
+  /** Test hook and operations aid: the backend pid of the LISTEN connection. */
+  async backendPid(): Promise<number | null> {
+    if (!this.client) return null;
+    const { rows } = await this.client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return rows[0].pid;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const c = this.client;
+    this.client = null;
+    this.listeners.clear();
+    if (c) await c.end().catch(() => undefined);
+  }
+}
