@@ -3,7 +3,8 @@
 // authenticates with `authenticateBearer` from ./context.
 import type { Express } from 'express';
 import type { ServerDeps } from './context';
+import { mountDownloads } from '../delivery/download-route';
 
 export type RouteMount = (app: Express, deps: ServerDeps) => void;
 
-export const routes: RouteMount[] = [];
+export const routes: RouteMount[] = [mountDownloads];
