@@ -72,7 +72,10 @@ export function encodeGrayPng(image: GrayImage, text: Record<string, string> = {
   ]);
 }
 
-/** Float image in [-1, 1] to 8-bit: clamp(round((x + 1) * 127.5), 0, 255), per docs/bundle-format.md. */
+/**
+ * Float image in [-1, 1] to 8-bit: clamp(round((x + 1) * 127.5), 0, 255), per docs/bundle-format.md.
+ * Half-up and half-even rounding agree here: (x + 1) * 127.5 is an exact half only for x = 0.
+ */
 export function toUint8(values: Float32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {

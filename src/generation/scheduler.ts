@@ -2,14 +2,9 @@
 // Arithmetic is float32, one rounding per operation (Math.fround after each double operation is
 // exactly IEEE single arithmetic for + - * /), with float64 coefficients rounded to float32, the
 // same as training/factory/schedule.py, so the scheduler alone adds no difference between the two.
+import { roundHalfEven } from './rounding';
 
 const f32 = Math.fround;
-
-/** Round half to even, as Python's round() and numpy.round (diffusers uses the latter). */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 export interface DdimSchedule {
   trainTimesteps: number;
