@@ -1,0 +1,110 @@
+"""Shared training plumbing: device choice, image tensors, EMA, checkpoints."""
+from __future__ import annotations
+
+import copy
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def autocast(dev: torch.device):
+    """bf16 autocast on CUDA; full fp32 on CPU (bf16 matmuls are slow on most CPUs)."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else nullcontext()
+
+
+def to_model_range(u8: np.ndarray) -> torch.Tensor:
+    """uint8 [N,H,W] -> float32 [N,1,H,W] in [-1,1] (u8 / 127.5 - 1, as the bundle format says)."""
+    return torch.from_numpy(u8.astype(np.float32) / 127.5 - 1).unsqueeze(1)
+
+
+def to_u8(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    a = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
+    return np.clip(np.rint((a + 1) * 127.5), 0, 255).astype(np.uint8)
+
+
+class Ema:
+    def __init__(self, model: nn.Module, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.lerp_(p.detach(), 1 - self.decay)
+
+
+class Batches:
+    """Endless shuffled mini-batches of row indices, from a seeded generator."""
+
+    def __init__(self, n: int, batch: int, seed: int):
+        self.n, self.batch = n, batch
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(n)
+        self.pos = 0
+
+    def next(self) -> np.ndarray:
+        if self.pos + self.batch > self.n:
+            self.order, self.pos = self.rng.permutation(self.n), 0
+        idx = self.order[self.pos : self.pos + min(self.batch, self.n)]
+        self.pos += len(idx)
+        return idx
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.start = time.time()
+
+    def seconds(self) -> float:
+        return time.time() - self.start
+
+
+def save(path: Path, **state) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def load(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str) -> tuple[int, float]:
+    """Runs step_fn(step) -> loss until total_steps, resuming from and saving to `ckpt`.
+
+    `state` maps names to objects with state_dict/load_state_dict (models, optimizers). Stops
+    early, after saving, when `budget_s` seconds have passed, so a long run fits in several
+    device calls. Returns (steps done, training seconds over all calls).
+    """
+    step, elapsed = 0, 0.0
+    if ckpt.exists():
+        saved = load(ckpt)
+        for k, obj in state.items():
+            obj.load_state_dict(saved[k])
+        step, elapsed = saved["step"], saved["elapsed"]
+        log(f"{name}: resumed at step {step}")
+    timer, last_log = Timer(), 0.0
+    losses: list[float] = []
+    while step < total_steps:
+        losses.append(float(step_fn(step)))
+        step += 1
+        if timer.seconds() - last_log > 30 or step == total_steps:
+            last_log = timer.seconds()
+            log(f"{name}: step {step}/{total_steps} loss {np.mean(losses[-50:]):.4f} ({step / max(elapsed + timer.seconds(), 1e-9):.1f} it/s)")
+        if budget_s is not None and timer.seconds() > budget_s:
+            break
+    elapsed += timer.seconds()
+    save(ckpt, step=step, elapsed=elapsed, **{k: obj.state_dict() for k, obj in state.items()})
+    return step, elapsed

@@ -1,0 +1,99 @@
+"""Training configurations: `tiny` (CPU test fixture, 64x64) and `real` (GPU, 256x256)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class VaeConfig:
+    widths: tuple[int, ...]
+    latent_channels: int
+    steps: int
+    batch: int
+    lr: float
+    kl_weight: float = 1e-6
+
+
+@dataclass(frozen=True)
+class DitConfig:
+    patch: int
+    hidden: int
+    depth: int
+    heads: int
+    steps: int
+    batch: int
+    lr: float
+    label_dropout: float = 0.1
+    ema_decay: float = 0.999
+    train_timesteps: int = 1000
+    beta_schedule: str = "cosine"
+    prediction_type: str = "v_prediction"
+    timestep_spacing: str = "trailing"
+    final_alpha_cumprod: str = "one"
+
+
+@dataclass(frozen=True)
+class EmbedderConfig:
+    widths: tuple[int, ...]
+    dim: int
+    steps: int
+    batch: int
+    lr: float
+    temperature: float = 0.1
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    model_id: str
+    image_size: int
+    vae: VaeConfig
+    dit: DitConfig
+    embedder: EmbedderConfig
+    fixture: bool
+    weights_fp16: bool
+    seed: int = 0
+    threshold_quantile: float = 0.01  # threshold = this quantile of training NN distances
+    eval_samples: int = 1000
+    eval_classifier_steps: int = 1500
+    default_steps: int = 25
+    default_guidance: float = 3.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def latent_size(self) -> int:
+        return self.image_size // 8
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+TINY = Config(
+    name="SynthBUS tiny BUS-BRA test fixture (64x64, CPU-trained)",
+    model_id="tiny-busbra-fixture",
+    image_size=64,
+    vae=VaeConfig(widths=(16, 32, 48, 64), latent_channels=4, steps=700, batch=16, lr=2e-3),
+    dit=DitConfig(patch=2, hidden=96, depth=3, heads=3, steps=3000, batch=64, lr=1e-3, ema_decay=0.995),
+    embedder=EmbedderConfig(widths=(16, 32, 64, 96), dim=64, steps=600, batch=64, lr=2e-3),
+    fixture=True,
+    weights_fp16=True,  # exercises the fp16-storage path the real bundle uses, and halves the fixture
+    eval_samples=1000,
+    eval_classifier_steps=300,
+    default_steps=20,
+)
+
+# ~21M-parameter DiT-S/2 with depth 8: at fp16 it keeps the whole bundle under 60 MB (depth 12, 32M
+# params, would be 64 MB of denoiser alone).
+REAL = Config(
+    name="SynthBUS CoLDiT BUS-BRA 256",
+    model_id="synthbus-busbra-256-v1",
+    image_size=256,
+    vae=VaeConfig(widths=(64, 128, 256, 256), latent_channels=4, steps=3000, batch=32, lr=4e-4),
+    dit=DitConfig(patch=2, hidden=384, depth=8, heads=6, steps=9000, batch=256, lr=3e-4, ema_decay=0.9995),
+    embedder=EmbedderConfig(widths=(32, 64, 128, 256), dim=128, steps=1500, batch=128, lr=1e-3),
+    fixture=False,
+    weights_fp16=True,
+    eval_samples=1000,
+)
+
+CONFIGS = {"tiny": TINY, "real": REAL}

@@ -1,0 +1,1 @@
+"""PyTorch networks: VAE, DiT denoiser, copy-detection embedder."""

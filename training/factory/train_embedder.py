@@ -1,0 +1,56 @@
+"""Stage: train the copy-detection embedder contrastively on the copy augmentations."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .augment import copy_augment
+from .common import Batches, autocast, device, load, log, save, to_model_range, train_loop
+from .config import Config
+from .nets.embedder import Embedder, nt_xent
+from .pack import Pack
+
+
+def build(cfg: Config) -> Embedder:
+    return Embedder(cfg.embedder.widths, cfg.embedder.dim)
+
+
+def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None) -> dict | None:
+    dev = device()
+    torch.manual_seed(cfg.seed + 2)
+    x = to_model_range(pack.images[~pack.is_val])
+    model = build(cfg).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.embedder.lr, weight_decay=1e-4)
+    batches = Batches(len(x), cfg.embedder.batch, cfg.seed + 2)
+    gen = torch.Generator().manual_seed(cfg.seed + 2)
+
+    def step_fn(step: int) -> float:
+        b = x[batches.next()].to(dev)
+        with autocast(dev):
+            loss = nt_xent(model(copy_augment(b, gen)).float(), model(copy_augment(b, gen)).float(), cfg.embedder.temperature)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    steps, seconds = train_loop(run_dir / "embedder.ckpt", {"embedder": model, "opt": opt}, cfg.embedder.steps, step_fn, budget_s, "embedder")
+    if steps < cfg.embedder.steps:
+        return None
+    result = {"seconds": seconds, "steps": steps, "params": sum(p.numel() for p in model.parameters())}
+    save(run_dir / "embedder.pt", model=model.state_dict(), result=result)
+    log(f"embedder: {steps} steps in {seconds:.0f} s")
+    return result
+
+
+def load_trained(cfg: Config, run_dir: Path) -> tuple[Embedder, dict]:
+    saved = load(run_dir / "embedder.pt")
+    model = build(cfg)
+    model.load_state_dict(saved["model"])
+    return model.eval(), saved["result"]
+
+
+@torch.no_grad()
+def embed(model: Embedder, images: torch.Tensor, dev: torch.device, batch: int = 128) -> torch.Tensor:
+    model = model.to(dev).eval()
+    return torch.cat([model(images[i : i + batch].to(dev)).float().cpu() for i in range(0, len(images), batch)])
