@@ -1,0 +1,36 @@
+// The GraphQL operations the CLI sends (the API's schema: src/schema, src/resolvers).
+
+export const MODELS = /* GraphQL */ `query Models { models { modelId name fixture } }`;
+
+export const PLACE_ORDER = /* GraphQL */ `
+  mutation PlaceOrder($input: OrderInput!, $idempotencyKey: String) {
+    placeOrder(input: $input, idempotencyKey: $idempotencyKey) { id status size counts { birads count } }
+  }`;
+
+export const ORDER_PROGRESS = /* GraphQL */ `
+  subscription OrderProgress($orderId: ID!) {
+    orderProgress(orderId: $orderId) { type status size delivered rejected failureReason }
+  }`;
+
+export const CREATE_DOWNLOAD_LINK = /* GraphQL */ `
+  mutation CreateDownloadLink($orderId: ID!, $format: ArchiveFormat!) {
+    createDownloadLink(orderId: $orderId, format: $format) { url expiresAt }
+  }`;
+
+export const CERTIFICATE_KEYS = /* GraphQL */ `query CertificateKeys { certificateKeys { keyId publicKeyPem createdAt current } }`;
+
+export interface ProgressEvent {
+  type: string;
+  status: 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  size: number;
+  delivered: number;
+  rejected: number;
+  failureReason: string | null;
+}
+
+export interface PublishedKeyInfo {
+  keyId: string;
+  publicKeyPem: string;
+  createdAt: string;
+  current: boolean;
+}
