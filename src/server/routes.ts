@@ -4,7 +4,8 @@
 import type { Express } from 'express';
 import type { ServerDeps } from './context';
 import { mountDownloads } from '../delivery/download-route';
+import { mountPlayground } from '../playground/route';
 
 export type RouteMount = (app: Express, deps: ServerDeps) => void;
 
-export const routes: RouteMount[] = [mountDownloads];
+export const routes: RouteMount[] = [mountDownloads, mountPlayground];

@@ -1,0 +1,86 @@
+// The operations the playground opens with: the partner journey from application to download,
+// one tab per step. Placeholders in CAPITALS are what the user fills in from the previous step.
+
+export interface ExampleTab {
+  query: string;
+  variables?: string;
+  headers?: string;
+}
+
+const AUTH = (what: string) => JSON.stringify({ Authorization: `Bearer ${what}` }, null, 2);
+
+export const EXAMPLE_TABS: ExampleTab[] = [
+  {
+    query: `# Welcome to the SynthBUS playground. Each tab is one step of the partner journey.
+# 1. Apply for a partner account (no key needed). Keep the returned secret: it is shown once.
+mutation Apply {
+  apply(input: {
+    name: "Dr. Ana Souza"
+    institution: "Example University Hospital"
+    contactEmail: "ana.souza@example.org"
+    purpose: "Training and testing a BI-RADS classifier on synthetic cohorts."
+  }) {
+    partner { id status }
+    secret
+  }
+}`,
+  },
+  {
+    query: `# 2. Once an administrator approves you, accept the current data-use agreement.
+# Put the secret from step 1 in the Headers tab.
+query Agreement {
+  currentAgreement { version text }
+  me { id name status }
+}
+
+mutation AcceptAgreement($version: Int!) {
+  acceptAgreement(version: $version) { agreementVersion acceptedAt }
+}`,
+    variables: JSON.stringify({ version: 1 }, null, 2),
+    headers: AUTH('SECRET_FROM_STEP_1'),
+  },
+  {
+    query: `# 3. Issue an API key for ordering and downloading. Its secret is shown once.
+mutation IssueKey {
+  issueApiKey(name: "playground", scopes: ["account", "orders:read", "orders:write", "downloads"]) {
+    key { id scopes }
+    secret
+  }
+}`,
+    headers: AUTH('SECRET_FROM_STEP_1'),
+  },
+  {
+    query: `# 4. See the models and what an order would be, without placing it.
+query Quote($input: OrderInput!) {
+  models { modelId name classes { birads } }
+  quote(input: $input) { size counts { birads count } steps guidance shards }
+}`,
+    variables: JSON.stringify({ input: { modelId: 'MODEL_ID', size: 400, mix: [{ birads: 3, fraction: 0.4 }, { birads: 4, fraction: 0.3 }, { birads: 5, fraction: 0.3 }] } }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+  {
+    query: `# 5. Place the order. Retrying with the same idempotencyKey returns the same order.
+mutation PlaceOrder($input: OrderInput!) {
+  placeOrder(input: $input, idempotencyKey: "playground-1") { id status counts { birads count } }
+}`,
+    variables: JSON.stringify({ input: { modelId: 'MODEL_ID', size: 400, mix: [{ birads: 3, fraction: 0.4 }, { birads: 4, fraction: 0.3 }, { birads: 5, fraction: 0.3 }] } }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+  {
+    query: `# 6. Follow the order live (WebSocket): a snapshot first, then every event.
+subscription Progress($orderId: ID!) {
+  orderProgress(orderId: $orderId) { type status delivered rejected size certificateId }
+}`,
+    variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+  {
+    query: `# 7. Get a short-lived download link (GET it with the same Authorization header),
+# or run: synthbus pull ORDER_ID --out cohort/
+mutation Download($orderId: ID!) {
+  createDownloadLink(orderId: $orderId, format: ZIP) { url expiresAt }
+}`,
+    variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+];
