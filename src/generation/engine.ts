@@ -19,7 +19,8 @@ import {
   SignedCertificate,
 } from './contract';
 import { checkImageRequests, checkParams, checkRanges } from './requests';
-import { makeImages, PendingImage } from './pipeline';
+import { isBatchInvariant } from './batch-invariance';
+import { makeImages, MICRO_BATCH, PendingImage } from './pipeline';
 import { ProviderName, resolveProvider } from './providers';
 import { deriveImageSeed } from './seeds';
 
@@ -46,6 +47,8 @@ export type Engine = SamplingEngine & {
 interface Model {
   bundle: LoadedBundle;
   pairs: SubsetPairs;
+  /** Images per ONNX run: MICRO_BATCH when batch-invariant on this provider, else 1. */
+  microBatch: number;
   certificate: CertificateModel;
 }
 
@@ -107,7 +110,7 @@ class OnnxSamplingEngine implements Engine {
     }));
     while (pending.length > 0) {
       const retry: PendingImage[] = [];
-      for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending)) {
+      for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending, model.microBatch)) {
         if (png) {
           const record: ImagePrivacyRecord = {
             index: job.index,
@@ -193,9 +196,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const { manifest } = bundle;
       const k = opts.dcrSubsets ?? 32;
       const pairs = subsetPairs(bundle.reference.count, bundle.holdout.count, k, BigInt(`0x${bundle.bundleHash.slice(0, 16)}`));
+      const invariant = await isBatchInvariant(bundle, MICRO_BATCH);
+      if (!invariant) {
+        log(`warning: ${provider} gives batch-dependent results for ${manifest.modelId}; sampling one image per run so every PNG is reproducible`);
+      }
       byId.set(manifest.modelId, {
         bundle,
         pairs,
+        microBatch: invariant ? MICRO_BATCH : 1,
         certificate: {
           modelId: manifest.modelId,
           name: manifest.name,

@@ -43,10 +43,11 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
     steps: params.steps,
     guidance: params.guidance,
   });
-  const pixels = toUint8(await decode(sessions.decoder, shape, latents));
+  const pixels = toUint8(await decode(sessions.decoder, shape, manifest.image, latents));
   // The privacy check embeds exactly the delivered 8-bit pixels, not the decoder's floats.
   const delivered = Float32Array.from(pixels, (v) => v / 127.5 - 1);
-  const queries = embeddingMatrix(await embed(sessions.embedder, height, width, delivered), manifest.privacy.embeddingDim);
+  const dim = manifest.privacy.embeddingDim;
+  const queries = embeddingMatrix(await embed(sessions.embedder, manifest.image, dim, delivered), dim);
 
   const holdoutRows: Float64Array[] = [];
   forEachDistanceRow(queries, bundle.holdout, (_q, row) => holdoutRows.push(row.slice()));
@@ -68,10 +69,17 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
   return out;
 }
 
-export async function makeImages(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
+/** `microBatch` is MICRO_BATCH, or 1 where the provider's results depend on batch composition. */
+export async function makeImages(
+  bundle: LoadedBundle,
+  pairs: SubsetPairs,
+  params: CohortParams,
+  jobs: PendingImage[],
+  microBatch: number,
+): Promise<CheckedImage[]> {
   const out: CheckedImage[] = [];
-  for (let i = 0; i < jobs.length; i += MICRO_BATCH) {
-    out.push(...(await makeBatch(bundle, pairs, params, jobs.slice(i, i + MICRO_BATCH))));
+  for (let i = 0; i < jobs.length; i += microBatch) {
+    out.push(...(await makeBatch(bundle, pairs, params, jobs.slice(i, i + microBatch))));
   }
   return out;
 }

@@ -23,22 +23,28 @@ export interface SampleRequest {
   onStep?: (step: number, latents: Float32Array) => void;
 }
 
-async function runOne(session: InferenceSession, feeds: Record<string, Tensor>): Promise<Float32Array> {
+/** Runs a one-output graph and checks the output holds `expected` values per row. */
+async function runOne(session: InferenceSession, feeds: Record<string, Tensor>, rows: number, perRow: number): Promise<Float32Array> {
   const results = await session.run(feeds);
   const out = results[session.outputNames[0]];
   const data = out.data as Float32Array;
   out.dispose();
+  if (data.length !== rows * perRow) {
+    throw new Error(`graph output ${session.outputNames[0]} has shape [${out.dims.join(',')}], expected ${rows} rows of ${perRow} values`);
+  }
   return data;
 }
 
 /** One denoiser evaluation on `rows` latents with the given labels. */
 async function denoise(session: InferenceSession, shape: LatentShape, latents: Float32Array, t: number, labels: number[]): Promise<Float32Array> {
   const rows = labels.length;
-  return runOne(session, {
+  const rowSize = shape.channels * shape.height * shape.width;
+  const feeds = {
     latent: new Tensor('float32', latents, [rows, shape.channels, shape.height, shape.width]),
     timestep: new Tensor('float32', new Float32Array(rows).fill(t), [rows]),
     label: new Tensor('int64', BigInt64Array.from(labels, (l) => BigInt(l)), [rows]),
-  });
+  };
+  return runOne(session, feeds, rows, rowSize);
 }
 
 /**
@@ -71,13 +77,13 @@ export async function sampleLatents(denoiser: InferenceSession, req: SampleReque
 }
 
 /** Decoder: latents [N,C,h,w] to images [N,1,H,W] in about [-1, 1]. */
-export function decode(decoder: InferenceSession, shape: LatentShape, latents: Float32Array): Promise<Float32Array> {
+export function decode(decoder: InferenceSession, shape: LatentShape, image: { height: number; width: number }, latents: Float32Array): Promise<Float32Array> {
   const n = latents.length / (shape.channels * shape.height * shape.width);
-  return runOne(decoder, { latent: new Tensor('float32', latents, [n, shape.channels, shape.height, shape.width]) });
+  return runOne(decoder, { latent: new Tensor('float32', latents, [n, shape.channels, shape.height, shape.width]) }, n, image.height * image.width);
 }
 
 /** Embedder: images [N,1,H,W] in [-1, 1] to unit embeddings [N,D]. */
-export function embed(embedder: InferenceSession, height: number, width: number, images: Float32Array): Promise<Float32Array> {
-  const n = images.length / (height * width);
-  return runOne(embedder, { image: new Tensor('float32', images, [n, 1, height, width]) });
+export function embed(embedder: InferenceSession, image: { height: number; width: number }, dim: number, images: Float32Array): Promise<Float32Array> {
+  const n = images.length / (image.height * image.width);
+  return runOne(embedder, { image: new Tensor('float32', images, [n, 1, image.height, image.width]) }, n, dim);
 }
