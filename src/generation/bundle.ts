@@ -142,8 +142,8 @@ export const FIXTURE_BUNDLE_DIR = join(REPO_ROOT, 'tests', 'fixtures', 'tiny-bun
  * The product's bundles: every models/<name>/ holding a manifest.json; the tiny test fixture only
  * when there is none, announced loudly because its images are not worth selling.
  */
-export function defaultBundleDirs(log: (line: string) => void = (line) => console.warn(line)): string[] {
-  const modelsDir = join(REPO_ROOT, 'models');
+export function defaultBundleDirs(log: (line: string) => void = (line) => console.warn(line), root = REPO_ROOT): string[] {
+  const modelsDir = join(root, 'models');
   const real = existsSync(modelsDir)
     ? readdirSync(modelsDir, { withFileTypes: true })
         .filter((d) => d.isDirectory() && existsSync(join(modelsDir, d.name, 'manifest.json')))

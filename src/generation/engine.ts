@@ -77,7 +77,7 @@ class OnnxSamplingEngine implements Engine {
     checkRanges(this.model(modelId).bundle.manifest, birads, steps, guidance);
   }
 
-  generate(
+  async generate(
     params: CohortParams,
     items: ImageRequest[],
     onRejected?: (r: { index: number; attempt: number; nnDistance: number }) => void,
