@@ -2,18 +2,18 @@
 // baseline, against the default bundle's training reference set and against 1,000,000 random
 // unit vectors of the same dimension; and the search's share of the engine's total time per image.
 //
-// Run:  npx tsc -p tsconfig.build.json && node dist/bench/nn-search.js [--queries 16] [--million 1000000]
+// Run:  npx tsc -p tsconfig.build.json && node dist/bench/nn-search.js [--queries 16] [--million 1000000] [--bundle DIR]
 import { createEngine } from '../src/generation/engine';
 import { defaultBundleDirs, readBundle } from '../src/generation/bundle';
 import { gaussianNoise } from '../src/generation/rng';
 import { EmbeddingMatrix, embeddingMatrix, nearestNeighbours } from '../src/privacy/nn-search';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function unitRows(seed: bigint, count: number, dim: number): Float32Array {
@@ -68,9 +68,9 @@ function compare(label: string, queries: EmbeddingMatrix, refs: EmbeddingMatrix)
 }
 
 async function main(): Promise<void> {
-  const nQueries = arg('--queries', 16);
-  const million = arg('--million', 1_000_000);
-  const [dir] = defaultBundleDirs();
+  const nQueries = Number(arg('--queries') ?? 16);
+  const million = Number(arg('--million') ?? 1_000_000);
+  const dir = resolve(arg('--bundle') ?? defaultBundleDirs()[0]);
   const bundle = readBundle(dir);
   const dim = bundle.manifest.privacy.embeddingDim;
   const queries = embeddingMatrix(unitRows(11n, nQueries, dim), dim);

@@ -1,0 +1,124 @@
+/**
+ * @jest-environment ./tests/generation/helpers/ort-environment.js
+ */
+// Parity: the bundle's test vectors (parity.json, computed by training/ with the graphs' PyTorch
+// twins in float32) through each ONNX graph and through the full 10-step DDIM trajectory.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { loadBundle, LoadedBundle } from '../../src/generation/bundle';
+import { ddimTimesteps } from '../../src/generation/scheduler';
+import { decode, sampleLatents } from '../../src/generation/sampler';
+import { TEST_BUNDLE } from './helpers/test-bundle';
+
+interface ParityArray {
+  shape: number[];
+  dtype: 'float32' | 'int64';
+  data: string;
+}
+
+function toArray(a: ParityArray): Float32Array | BigInt64Array {
+  const bytes = Buffer.from(a.data, 'base64');
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  const out = a.dtype === 'float32' ? new Float32Array(copy) : new BigInt64Array(copy);
+  expect(out.length).toBe(a.shape.reduce((x, y) => x * y, 1));
+  return out;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+async function runGraph(session: InferenceSession, inputs: Record<string, ParityArray>): Promise<Float32Array> {
+  const feeds: Record<string, Tensor> = {};
+  for (const [name, a] of Object.entries(inputs)) feeds[name] = new Tensor(a.dtype, toArray(a), a.shape);
+  const out = await session.run(feeds);
+  return out[session.outputNames[0]].data as Float32Array;
+}
+
+// Tolerances (max absolute difference), and why. Both sides compute in float32 from the same
+// weights; only the kernels differ (ORT MLAS vs PyTorch/oneDNN: other summation orders, fused
+// ops, other exp/erf approximations). Float32 has a relative precision of 6e-8, a dot product of
+// length K drifts by about sqrt(K) ulp, and each layer passes that on, so a few-layer network
+// lands at 1e-6 to 1e-5 relative to its output scale. The bounds are about 10x what the tiny
+// fixture measured (printed by this test), so they flag real disagreements (a wrong op, layout or
+// scale shows up as 1e-2 or more) without failing on kernel noise.
+const TOL = {
+  denoiser: 1e-4,
+  decoder: 1e-4,
+  embedder: 1e-5,
+  // Relative to the latents' scale: the error of each step's denoiser call is carried into the
+  // next step's input, and guidance multiplies the cond - uncond difference by g.
+  trajectoryPerStep: 2e-4,
+  image: 5e-4,
+};
+
+let bundle: LoadedBundle;
+let parity: Record<string, Record<string, unknown>>;
+beforeAll(async () => {
+  bundle = await loadBundle(TEST_BUNDLE, 'cpu');
+  parity = JSON.parse(readFileSync(join(bundle.dir, 'parity.json'), 'utf8'));
+});
+afterAll(async () => {
+  for (const s of Object.values(bundle.sessions)) await s.release();
+});
+
+describe('parity with the Python reference', () => {
+  for (const graph of ['denoiser', 'decoder', 'embedder'] as const) {
+    it(`${graph} graph`, async () => {
+      const vectors = parity[graph] as { inputs: Record<string, ParityArray>; outputs: Record<string, ParityArray> };
+      const got = await runGraph(bundle.sessions[graph], vectors.inputs);
+      const [want] = Object.values(vectors.outputs).map((a) => toArray(a) as Float32Array);
+      // An all-zero reference (e.g. an untrained adaLN-zero DiT) would make the comparison vacuous.
+      expect(maxAbs(want)).toBeGreaterThan(1e-3);
+      const diff = maxAbsDiff(got, want);
+      console.log(`parity ${graph}: max |onnxruntime-node - PyTorch| = ${diff.toExponential(2)} (output scale ${maxAbs(want).toFixed(3)}, tolerance ${TOL[graph]})`);
+      expect(diff).toBeLessThan(TOL[graph]);
+    });
+  }
+
+  it('full 10-step DDIM trajectory with guidance, and its decoded image', async () => {
+    const t = parity.trajectory as {
+      steps: number;
+      guidance: number;
+      labels: number[];
+      timesteps: number[];
+      initialNoise: ParityArray;
+      latents: ParityArray[];
+      image: ParityArray;
+    };
+    const { manifest } = bundle;
+    expect(ddimTimesteps(manifest.schedule, t.steps)).toEqual(t.timesteps);
+    const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
+    const diffs: number[] = [];
+    const final = await sampleLatents(bundle.sessions.denoiser, {
+      schedule: manifest.schedule,
+      shape,
+      noise: toArray(t.initialNoise) as Float32Array,
+      labels: t.labels,
+      nullLabel: manifest.nullLabel,
+      steps: t.steps,
+      guidance: t.guidance,
+      onStep: (step, latents) => {
+        const want = toArray(t.latents[step - 1]) as Float32Array;
+        diffs.push(maxAbsDiff(latents, want) / Math.max(1, maxAbs(want)));
+      },
+    });
+    console.log(`parity trajectory: per-step max relative difference ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
+    expect(diffs).toHaveLength(t.steps);
+    diffs.forEach((d, i) => expect(d).toBeLessThan(TOL.trajectoryPerStep * (i + 1)));
+    const image = await decode(bundle.sessions.decoder, shape, manifest.image, final);
+    const imageDiff = maxAbsDiff(image, toArray(t.image) as Float32Array);
+    console.log(`parity trajectory image: max difference ${imageDiff.toExponential(2)} (tolerance ${TOL.image}; one 8-bit level is ${(2 / 255).toFixed(4)})`);
+    expect(imageDiff).toBeLessThan(TOL.image);
+  });
+});
