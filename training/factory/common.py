@@ -81,12 +81,13 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str) -> tuple[int, float]:
-    """Runs step_fn(step) -> loss until total_steps, resuming from and saving to `ckpt`.
+def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str, max_seconds: float | None = None) -> tuple[int, float, bool]:
+    """Runs step_fn(step) -> loss until total_steps or max_seconds of training, resuming from and saving to `ckpt`.
 
-    `state` maps names to objects with state_dict/load_state_dict (models, optimizers). Stops
-    early, after saving, when `budget_s` seconds have passed, so a long run fits in several
-    device calls. Returns (steps done, training seconds over all calls).
+    `state` maps names to objects with state_dict/load_state_dict (models, optimizers).
+    `max_seconds` caps the stage (so a GPU run fits its device time whatever the throughput);
+    `budget_s` only pauses it, after saving, so the same command can continue later.
+    Returns (steps done, training seconds over all calls, finished).
     """
     step, elapsed = 0, 0.0
     if ckpt.exists():
@@ -97,7 +98,11 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
         log(f"{name}: resumed at step {step}")
     timer, last_log = Timer(), 0.0
     losses: list[float] = []
-    while step < total_steps:
+
+    def capped() -> bool:
+        return max_seconds is not None and elapsed + timer.seconds() >= max_seconds
+
+    while step < total_steps and not capped():
         losses.append(float(step_fn(step)))
         step += 1
         if timer.seconds() - last_log > 30 or step == total_steps:
@@ -105,6 +110,9 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
             log(f"{name}: step {step}/{total_steps} loss {np.mean(losses[-50:]):.4f} ({step / max(elapsed + timer.seconds(), 1e-9):.1f} it/s)")
         if budget_s is not None and timer.seconds() > budget_s:
             break
+    finished = step >= total_steps or capped()
     elapsed += timer.seconds()
     save(ckpt, step=step, elapsed=elapsed, **{k: obj.state_dict() for k, obj in state.items()})
-    return step, elapsed
+    if finished and step < total_steps:
+        log(f"{name}: time cap {max_seconds} s reached at step {step}")
+    return step, elapsed, finished

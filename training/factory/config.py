@@ -12,6 +12,7 @@ class VaeConfig:
     batch: int
     lr: float
     kl_weight: float = 1e-6
+    max_seconds: float | None = None  # stage time cap (the real run must fit its device time)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class DitConfig:
     prediction_type: str = "v_prediction"
     timestep_spacing: str = "trailing"
     final_alpha_cumprod: str = "one"
+    max_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class EmbedderConfig:
     batch: int
     lr: float
     temperature: float = 0.1
+    max_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ TINY = Config(
     name="SynthBUS tiny BUS-BRA test fixture (64x64, CPU-trained)",
     model_id="tiny-busbra-fixture",
     image_size=64,
-    vae=VaeConfig(widths=(16, 32, 48, 64), latent_channels=4, steps=700, batch=16, lr=2e-3),
+    vae=VaeConfig(widths=(16, 32, 48, 64), latent_channels=4, steps=500, batch=16, lr=2e-3),
     dit=DitConfig(patch=2, hidden=96, depth=3, heads=3, steps=3000, batch=64, lr=1e-3, ema_decay=0.995),
     embedder=EmbedderConfig(widths=(16, 32, 64, 96), dim=64, steps=600, batch=64, lr=2e-3),
     fixture=True,
@@ -82,15 +85,19 @@ TINY = Config(
     default_steps=20,
 )
 
-# ~21M-parameter DiT-S/2 with depth 8: at fp16 it keeps the whole bundle under 60 MB (depth 12, 32M
-# params, would be 64 MB of denoiser alone).
+# ~19M-parameter DiT-S/2 with depth 7: at fp16 (38 MB) it keeps the whole bundle under 60 MB next to
+# the decoder (7 MB), embedder, references, parity vectors and samples grid (depth 12, 32M params,
+# would be 64 MB of denoiser alone). Each stage is capped in seconds so that pack -> train ->
+# export -> evaluate fits 15 minutes of device time including the machine's start; `steps` are
+# upper bounds. Not yet run on a GPU: the caps come from the H100 figures (VAE ~2.5 min;
+# ~3,000 latents/s for a 32M DiT at batch 256 in bf16, so ~7,000 steps of this smaller one in 390 s).
 REAL = Config(
     name="SynthBUS CoLDiT BUS-BRA 256",
     model_id="synthbus-busbra-256-v1",
     image_size=256,
-    vae=VaeConfig(widths=(64, 128, 256, 256), latent_channels=4, steps=3000, batch=32, lr=4e-4),
-    dit=DitConfig(patch=2, hidden=384, depth=8, heads=6, steps=9000, batch=256, lr=3e-4, ema_decay=0.9995),
-    embedder=EmbedderConfig(widths=(32, 64, 128, 256), dim=128, steps=1500, batch=128, lr=1e-3),
+    vae=VaeConfig(widths=(64, 128, 256, 256), latent_channels=4, steps=20000, batch=32, lr=4e-4, max_seconds=150),
+    dit=DitConfig(patch=2, hidden=384, depth=7, heads=6, steps=40000, batch=256, lr=3e-4, ema_decay=0.9995, max_seconds=390),
+    embedder=EmbedderConfig(widths=(32, 64, 128, 256), dim=128, steps=5000, batch=128, lr=1e-3, max_seconds=60),
     fixture=False,
     weights_fp16=True,
     eval_samples=1000,

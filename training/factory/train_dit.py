@@ -44,7 +44,7 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
     acp = torch.tensor(alphas_cumprod(cfg.dit.beta_schedule, cfg.dit.train_timesteps), dtype=torch.float32, device=dev)
     lat_dev, lab_dev = latents.to(dev), labels.to(dev)
     batches = Batches(len(latents), cfg.dit.batch, cfg.seed + 1)
-    warmup = max(1, cfg.dit.steps // 50)
+    warmup = max(1, min(cfg.dit.steps // 50, 500))
 
     def step_fn(step: int) -> float:
         idx = torch.from_numpy(batches.next()).to(dev)
@@ -62,8 +62,8 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
         ema.update(model)
         return loss.item()
 
-    steps, seconds = train_loop(run_dir / "dit.ckpt", {"dit": model, "ema": ema.model, "opt": opt}, cfg.dit.steps, step_fn, budget_s, "dit")
-    if steps < cfg.dit.steps:
+    steps, seconds, finished = train_loop(run_dir / "dit.ckpt", {"dit": model, "ema": ema.model, "opt": opt}, cfg.dit.steps, step_fn, budget_s, "dit", cfg.dit.max_seconds)
+    if not finished:
         return None
     result = {"seconds": seconds, "steps": steps, "params": sum(p.numel() for p in model.parameters()), "latents_per_s": steps * cfg.dit.batch / max(seconds, 1e-9)}
     save(run_dir / "dit.pt", model=ema.model.state_dict(), result=result)

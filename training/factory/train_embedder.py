@@ -19,14 +19,14 @@ def build(cfg: Config) -> Embedder:
 def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None) -> dict | None:
     dev = device()
     torch.manual_seed(cfg.seed + 2)
-    x = to_model_range(pack.images[~pack.is_val])
+    x = to_model_range(pack.images[~pack.is_val]).to(dev)
     model = build(cfg).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.embedder.lr, weight_decay=1e-4)
     batches = Batches(len(x), cfg.embedder.batch, cfg.seed + 2)
     gen = torch.Generator().manual_seed(cfg.seed + 2)
 
     def step_fn(step: int) -> float:
-        b = x[batches.next()].to(dev)
+        b = x[torch.from_numpy(batches.next()).to(dev)]
         with autocast(dev):
             loss = nt_xent(model(copy_augment(b, gen)).float(), model(copy_augment(b, gen)).float(), cfg.embedder.temperature)
         opt.zero_grad(set_to_none=True)
@@ -34,8 +34,8 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
         opt.step()
         return loss.item()
 
-    steps, seconds = train_loop(run_dir / "embedder.ckpt", {"embedder": model, "opt": opt}, cfg.embedder.steps, step_fn, budget_s, "embedder")
-    if steps < cfg.embedder.steps:
+    steps, seconds, finished = train_loop(run_dir / "embedder.ckpt", {"embedder": model, "opt": opt}, cfg.embedder.steps, step_fn, budget_s, "embedder", cfg.embedder.max_seconds)
+    if not finished:
         return None
     result = {"seconds": seconds, "steps": steps, "params": sum(p.numel() for p in model.parameters())}
     save(run_dir / "embedder.pt", model=model.state_dict(), result=result)

@@ -37,13 +37,13 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
     """Returns the finished result ({scale_factor, psnr, seconds, steps}) or None if out of budget."""
     dev = device()
     torch.manual_seed(cfg.seed)
-    train_x = to_model_range(pack.images[~pack.is_val])
+    train_x = to_model_range(pack.images[~pack.is_val]).to(dev)
     vae = build(cfg).to(dev)
     opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae.lr, weight_decay=0.0)
     batches = Batches(len(train_x), cfg.vae.batch, cfg.seed)
 
     def step_fn(step: int) -> float:
-        x = train_x[batches.next()].to(dev)
+        x = train_x[torch.from_numpy(batches.next()).to(dev)]
         x = torch.where(torch.rand(len(x), 1, 1, 1, device=dev) < 0.5, x.flip(-1), x)
         with autocast(dev):
             recon, mean, logvar = vae(x)
@@ -53,8 +53,8 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
         opt.step()
         return loss.item()
 
-    steps, seconds = train_loop(run_dir / "vae.ckpt", {"vae": vae, "opt": opt}, cfg.vae.steps, step_fn, budget_s, "vae")
-    if steps < cfg.vae.steps:
+    steps, seconds, finished = train_loop(run_dir / "vae.ckpt", {"vae": vae, "opt": opt}, cfg.vae.steps, step_fn, budget_s, "vae", cfg.vae.max_seconds)
+    if not finished:
         return None
     vae.eval()
     z = encode_means(vae, train_x, dev)

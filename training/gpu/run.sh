@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The whole factory on the GPU machine: train VAE -> DiT -> embedder -> export -> evaluate -> $OUT.
+#
+# The same command for every device call (from the repository root, with the pack carried):
+#   run(command="bash training/gpu/run.sh", carry=["training/.cache"], timeout_s=600)
+# The first call starts the pipeline as a detached process (it survives the call's end while the
+# machine stays warm) and waits up to WAIT_S seconds; exit 3 means "still running: call again at
+# once" (a machine goes back 30 s after a call). When it finishes, the bundle comes back as a tar
+# split into 15 MiB parts ($OUT holds at most 8 files of 16 MiB): join it here with
+#   python3 training/gpu/join.py /work/.device/<files_at> models/
+#
+# --tiny runs the same path with the tiny configuration on CPU (OUT defaults to training/runs/gpu-tiny/out),
+# which is how this script was proven without a GPU.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+
+CONFIG=real
+[ "${1:-}" = "--tiny" ] && CONFIG=tiny
+RUN=training/runs/gpu-$CONFIG
+OUT=${OUT:-$RUN/out}
+WAIT_S=${WAIT_S:-540}
+mkdir -p "$RUN" "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONPATH=training
+
+# the GPU image has torch, onnx, onnxruntime, numpy and pillow, but not jsonschema: carried wheels
+if ! python3 -c "import jsonschema" 2>/dev/null; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site training/.cache/whl/*.whl || exit 2
+  export PYTHONPATH=/tmp/site:training
+fi
+[ -f training/.cache/busbra-256.tar ] || { echo "training/.cache/busbra-256.tar is missing: run 'python3 -m factory.pack' here and carry training/.cache"; exit 2; }
+
+if [ ! -f "$RUN/pid" ]; then
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  threads=()
+  [ "$CONFIG" = tiny ] && threads=(--threads 1)
+  setsid nohup python3 -m factory.run --config "$CONFIG" --pack training/.cache/busbra-256.tar \
+    --run-dir "$RUN" --bundle "$RUN/bundle" "${threads[@]}" >"$RUN/log.txt" 2>&1 </dev/null &
+  echo $! >"$RUN/pid"
+  echo "started pipeline pid $(cat "$RUN/pid") at $(date -u +%H:%M:%S)"
+fi
+
+pid=$(cat "$RUN/pid")
+end=$((SECONDS + WAIT_S))
+while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^STATUS complete' "$RUN/log.txt"; do
+  sleep 5
+done
+grep -v -E 'Warning|warnings.warn|^\s*$' "$RUN/log.txt" | tail -n 40
+cp "$RUN/log.txt" "$OUT/log.txt"
+
+if grep -q '^STATUS complete' "$RUN/log.txt"; then
+  tar -C "$RUN" -cf "$RUN/bundle.tar" bundle
+  (cd "$RUN" && sha256sum bundle.tar) >"$OUT/bundle.tar.sha256"
+  split -b 15M -d "$RUN/bundle.tar" "$OUT/bundle.tar.part"
+  ls -l "$OUT"
+  echo "DONE: join with python3 training/gpu/join.py <files_at> models/"
+  exit 0
+elif kill -0 "$pid" 2>/dev/null; then
+  echo "RUNNING: call the same command again now"
+  exit 3
+else
+  echo "FAILED: the pipeline stopped without a bundle (log above)"
+  exit 1
+fi

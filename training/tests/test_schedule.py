@@ -1,0 +1,67 @@
+"""The numpy reference DDIM sampler: timesteps as diffusers spaces them, steps that recover x0."""
+import numpy as np
+import pytest
+
+from factory.schedule import alphas_cumprod, ddim_step, ddim_timesteps, guide, sample_ddim
+
+
+def test_timestep_spacings_match_diffusers():
+    assert ddim_timesteps(1000, 10, "leading") == [900, 800, 700, 600, 500, 400, 300, 200, 100, 0]
+    assert ddim_timesteps(1000, 10, "trailing") == [999, 899, 799, 699, 599, 499, 399, 299, 199, 99]
+    # 1000/16 = 62.5: 812.5 rounds half to even (812, then -1), as np.round does in diffusers
+    assert ddim_timesteps(1000, 16, "trailing")[:4] == [999, 937, 874, 811]
+
+
+def test_timesteps_reject_bad_requests():
+    with pytest.raises(ValueError, match="steps"):
+        ddim_timesteps(1000, 0, "leading")
+    with pytest.raises(ValueError, match="spacing"):
+        ddim_timesteps(1000, 10, "middle")
+
+
+@pytest.mark.parametrize("schedule", ["linear", "scaled_linear", "cosine"])
+def test_alphas_cumprod_decrease_inside_unit_interval(schedule):
+    acp = alphas_cumprod(schedule, 1000)
+    assert acp.shape == (1000,) and acp.dtype == np.float64
+    assert np.all(np.diff(acp) < 0) and acp[-1] > 0 and acp[0] < 1
+
+
+def test_linear_schedule_first_value():
+    assert alphas_cumprod("linear", 1000)[0] == pytest.approx(1 - 1e-4, abs=1e-15)
+
+
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_exact_prediction_moves_along_the_forward_process(prediction_type):
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    eps = rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    a_t, a_prev = 0.3, 0.8
+    xt = np.sqrt(a_t) * x0 + np.sqrt(1 - a_t) * eps
+    pred = eps if prediction_type == "epsilon" else np.sqrt(a_t) * eps - np.sqrt(1 - a_t) * x0
+    out = ddim_step(xt, pred, a_t, a_prev, prediction_type)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, np.sqrt(a_prev) * x0 + np.sqrt(1 - a_prev) * eps, atol=1e-5)
+    np.testing.assert_allclose(ddim_step(xt, pred, a_t, 1.0, prediction_type), x0, atol=1e-5)
+
+
+def test_guidance_one_is_the_conditional_prediction():
+    c, u = np.full(3, 2.0, np.float32), np.zeros(3, np.float32)
+    np.testing.assert_array_equal(guide(c, u, 1.0), c)
+    np.testing.assert_array_equal(guide(c, u, 3.0), np.full(3, 6.0, np.float32))
+
+
+def test_sampler_calls_the_denoiser_with_conditional_rows_then_null_rows():
+    calls = []
+
+    def denoise(latent, timestep, label):
+        calls.append((latent.shape, timestep.copy(), label.copy()))
+        return np.zeros_like(latent)
+
+    noise = np.ones((2, 4, 8, 8), np.float32)
+    ts, latents = sample_ddim(denoise, noise, np.array([0, 3]), 4, 2.0, alphas_cumprod("cosine", 1000), 5, "trailing", "one", "v_prediction")
+    assert len(calls) == 5 and len(latents) == 5
+    assert all(shape == (4, 4, 8, 8) for shape, _, _ in calls)
+    assert all(list(lab) == [0, 3, 4, 4] for _, _, lab in calls)
+    assert [int(t[0]) for _, t, _ in calls] == ts
+    # v = 0 means x0 = sqrt(a_t) x: the last step (to alpha 1) returns exactly that
+    assert np.all(np.isfinite(latents[-1]))
