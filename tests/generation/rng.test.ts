@@ -1,4 +1,4 @@
-import { gaussianNoise, SplitMix64 } from '../../src/generation/rng';
+import { gaussianNoise, mix64, SplitMix64 } from '../../src/generation/rng';
 import { deriveImageSeed } from '../../src/generation/seeds';
 
 describe('SplitMix64', () => {
@@ -13,6 +13,15 @@ describe('SplitMix64', () => {
       4593380528125082431n,
       16408922859458223821n,
     ]);
+  });
+
+  it('its 32-bit-halves arithmetic agrees with BigInt arithmetic: nextU64 = mix64(seed + gamma)', () => {
+    const mask = (1n << 64n) - 1n;
+    let seed = 0xfedcba9876543210n;
+    for (let i = 0; i < 2000; i++) {
+      seed = mix64(seed + BigInt(i));
+      expect(new SplitMix64(seed).nextU64()).toBe(mix64((seed + 0x9e3779b97f4a7c15n) & mask));
+    }
   });
 
   it('refuses a seed that is not an unsigned 64-bit integer', () => {
