@@ -2,7 +2,7 @@
 // the engine (onnxruntime-node, src/generation/engine.ts) vs the same ONNX graphs and the same
 // pipeline in Python onnxruntime (bench/engine_baseline.py), run in this same invocation.
 //
-// Run:  npx tsc -p tsconfig.build.json && node dist/bench/engine.js [--images 64] [--bundle DIR]
+// Run (from the repository root):  npx tsc -p tsconfig.build.json && node dist/bench/engine.js [--images 64] [--bundle DIR]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const ours = images / seconds;
     console.log(`onnxruntime-node (engine): ${images} images, ${m.defaultSteps} steps, guidance ${m.defaultGuidance}: ${seconds.toFixed(2)} s, ${ours.toFixed(2)} images/s (${rejected} resampled)`);
 
-    const script = join(__dirname, '..', '..', 'bench', 'engine_baseline.py');
+    const script = join(process.cwd(), 'bench', 'engine_baseline.py'); // run from the repository root
     const out = execFileSync('python3', [script, dir, '--images', String(images), '--steps', String(m.defaultSteps), '--guidance', String(m.defaultGuidance)], { encoding: 'utf8' });
     const base = JSON.parse(out.trim().split('\n').pop() as string) as { imagesPerSecond: number; seconds: number; onnxruntime: string };
     console.log(`python onnxruntime ${base.onnxruntime} (baseline): ${base.seconds.toFixed(2)} s, ${base.imagesPerSecond.toFixed(2)} images/s`);

@@ -36,6 +36,8 @@ export interface EngineOptions {
   maxAttempts?: number;
   /** Random subset pairs for the DCR share (default 32). */
   dcrSubsets?: number;
+  /** Images per ONNX run (default MICRO_BATCH = 16; the denoiser sees twice as many rows). */
+  microBatch?: number;
 }
 
 export type Engine = SamplingEngine & {
@@ -171,6 +173,8 @@ class OnnxSamplingEngine implements Engine {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? ((line: string) => console.log(line));
   if (opts.bundleDirs.length === 0) throw new EngineInputError('bundleDirs', 'at least one model bundle folder is needed');
+  const microBatch = opts.microBatch ?? MICRO_BATCH;
+  if (!Number.isInteger(microBatch) || microBatch < 1) throw new EngineInputError('microBatch', `microBatch must be a positive integer, got ${microBatch}`);
   mkdirSync(opts.dataDir, { recursive: true });
   const keys = KeyRing.open({
     dataDir: opts.dataDir,
@@ -196,14 +200,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const { manifest } = bundle;
       const k = opts.dcrSubsets ?? 32;
       const pairs = subsetPairs(bundle.reference.count, bundle.holdout.count, k, BigInt(`0x${bundle.bundleHash.slice(0, 16)}`));
-      const invariant = await isBatchInvariant(bundle, MICRO_BATCH);
+      const invariant = await isBatchInvariant(bundle, microBatch);
       if (!invariant) {
         log(`warning: ${provider} gives batch-dependent results for ${manifest.modelId}; sampling one image per run so every PNG is reproducible`);
       }
       byId.set(manifest.modelId, {
         bundle,
         pairs,
-        microBatch: invariant ? MICRO_BATCH : 1,
+        microBatch: invariant ? microBatch : 1,
         certificate: {
           modelId: manifest.modelId,
           name: manifest.name,
