@@ -10,7 +10,9 @@ import { issueKey, listKeys } from './services/api-keys';
 import { PARTNER_SCOPES } from './services/principal';
 import { startWorker } from './worker/worker';
 
-const log = (line: string) => process.stdout.write(`${line}\n`);
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 const USAGE = 'usage: main.js start | api | worker | migrate | admin-key [name] | audit verify';
 
 function requireUrl(config: Config): string {

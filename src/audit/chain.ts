@@ -27,7 +27,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function entryHash(f: ChainFields): string {
-  const text = canonicalJson({ ...f, at: f.at.toISOString() });
+  // Only the chained fields: rows carry their own hash too, which must not hash itself.
+  const { seq, at, actor, keyId, action, targetType, targetId, outcome, detail, prevHash } = f;
+  const text = canonicalJson({ seq, at: at.toISOString(), actor, keyId, action, targetType, targetId, outcome, detail, prevHash });
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 

@@ -31,7 +31,8 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
       targetType: input.targetType ?? null,
       targetId: input.targetId ?? null,
       outcome: input.outcome ?? 'ok',
-      detail: input.detail ?? {},
+      // Hashed as it will read back from jsonb: plain JSON values only.
+      detail: JSON.parse(JSON.stringify(input.detail ?? {})) as Record<string, unknown>,
       prevHash: last ? last.hash : GENESIS_HASH,
     };
     const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });

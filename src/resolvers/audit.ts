@@ -18,7 +18,7 @@ export class AuditResolver {
   ): Promise<AuditConnection> {
     requireAdmin(ctx.principal);
     const limit = pageSize(first);
-    const afterSeq = after === null ? undefined : Number(after);
+    const afterSeq = after == null ? undefined : Number(after);
     if (afterSeq !== undefined && !Number.isSafeInteger(afterSeq)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
     const f = filter ?? {};
     const rows = await queryAudit(ctx.ds, {

@@ -9,39 +9,23 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
  * The current snapshot first, then every event, ending after the final one. Listening starts
- * before the snapshot is read, so nothing between the two is lost.
+ * before the snapshot is read, so nothing between the two is lost (an event may repeat state the
+ * snapshot already showed; every event carries the full counts, so that is harmless).
  */
 async function* progressStream(ctx: GraphQLContext, orderId: string): AsyncGenerator<OrderEvent> {
   const order = await scopedOrders(ctx.ds, readerOf(ctx)).get(orderId);
-  const queue: OrderEvent[] = [];
-  let wake: (() => void) | null = null;
-  const push = (e: OrderEvent) => {
-    queue.push(e);
-    wake?.();
-  };
-  const unsubscribe = ctx.hub.subscribe(order.id, push);
-  const resync = async () => {
-    const p = await orderProgress(ctx.ds, order.id);
-    if (p) push({ ...p, type: 'SNAPSHOT', at: new Date().toISOString() });
-  };
-  const previous = ctx.hub.onResync;
-  ctx.hub.onResync = (id) => {
-    previous(id);
-    if (id === order.id) void resync();
-  };
+  const events = ctx.hub.subscribe(order.id);
   try {
-    await resync();
-    for (;;) {
-      while (queue.length) {
-        const e = queue.shift() as OrderEvent;
-        yield e;
-        if (FINAL.has(e.status)) return;
-      }
-      await new Promise<void>((r) => (wake = r));
-      wake = null;
+    const snapshot = await orderProgress(ctx.ds, order.id);
+    if (!snapshot) return;
+    yield { ...snapshot, type: 'SNAPSHOT', at: new Date().toISOString() };
+    if (FINAL.has(snapshot.status)) return;
+    for await (const e of events) {
+      yield e;
+      if (FINAL.has(e.status)) return;
     }
   } finally {
-    unsubscribe();
+    await events.return?.();
   }
 }
 

@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { PubSub, buildSchema } from 'type-graphql';
 import { auditMutations } from '../resolvers/audit-middleware';
 import { resolvers } from '../resolvers';
 
-let cached: Promise<GraphQLSchema> | null = null;
-
-/** The one schema (built once per process: type-graphql metadata is global). */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({ resolvers, globalMiddlewares: [auditMutations], validate: false });
-  return cached;
+/** The schema; `pubSub` is the process's order event hub (LISTEN/NOTIFY). */
+export function buildAppSchema(pubSub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers, pubSub, globalMiddlewares: [auditMutations], validate: false });
 }

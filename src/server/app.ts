@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { openQueue } from '../db/queue';
 import { buildAppSchema } from '../schema/build';
+import { orderProgress } from '../services/order-events';
 import { FileContentStore } from '../storage/content-store';
 import { GraphQLContext, ServerDeps, authenticateBearer } from './context';
 import { OrderEventHub } from './event-hub';
@@ -51,8 +52,12 @@ export async function startApi(config: Config, ownerUrl: string, log: (line: str
   const boss = await openQueue(ownerUrl);
   const hub = new OrderEventHub(asAppRole(ownerUrl), log);
   await hub.start();
+  hub.onResync = async (orderId) => {
+    const p = await orderProgress(ds, orderId);
+    if (p) hub.publish(orderId, { ...p, type: 'SNAPSHOT', at: new Date().toISOString() });
+  };
   const deps: ServerDeps = { ds, boss, config, store: new FileContentStore(config.storageRoot), hub };
-  const schema = await buildAppSchema();
+  const schema = await buildAppSchema(hub);
   const dev = config.env === 'development';
   const format = maskError(dev, log);
 

@@ -1,18 +1,20 @@
 // One LISTEN connection per API process fans order events out to its subscribers. Events come
 // from any process (workers, other API replicas) through PostgreSQL NOTIFY. When the connection
-// drops, the hub reconnects with backoff and then calls `onResync` so subscribers can re-read
-// the state they might have missed.
+// drops, the hub reconnects with backoff and then calls `onResync` for every watched order, so
+// that the state missed meanwhile is re-read and published. It is type-graphql's PubSub, with
+// the order id as the routing key.
 import { Client } from 'pg';
+import type { PubSub } from 'type-graphql';
 import { ORDER_EVENTS_CHANNEL, OrderEvent } from '../services/order-events';
 
 type Listener = (e: OrderEvent) => void;
 
-export class OrderEventHub {
+export class OrderEventHub implements PubSub {
   private client: Client | null = null;
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
   private retryMs = 200;
-  onResync: (orderId: string) => void = () => undefined;
+  onResync: (orderId: string) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly url: string,
@@ -29,7 +31,7 @@ export class OrderEventHub {
       } catch {
         return this.log('order events: ignored a payload that is not JSON');
       }
-      for (const l of this.listeners.get(event.orderId) ?? []) l(event);
+      this.publish(event.orderId, event);
     });
     client.on('error', (e) => this.reconnect(client, e));
     client.on('end', () => this.reconnect(client, new Error('connection ended')));
@@ -48,7 +50,9 @@ export class OrderEventHub {
       if (this.closed) return;
       this.start().then(
         () => {
-          for (const orderId of this.listeners.keys()) this.onResync(orderId);
+          for (const orderId of this.listeners.keys()) {
+            this.onResync(orderId).catch((err: Error) => this.log(`order events: resync of ${orderId} failed: ${err.message}`));
+          }
         },
         () => {
           this.retryMs = Math.min(this.retryMs * 2, 10_000);
@@ -59,14 +63,45 @@ export class OrderEventHub {
     setTimeout(retry, this.retryMs);
   }
 
-  subscribe(orderId: string, listener: Listener): () => void {
+  /** Delivers an event to this process's subscribers of the order. */
+  publish(orderId: string, event: OrderEvent): void {
+    for (const l of this.listeners.get(orderId) ?? []) l(event);
+  }
+
+  /**
+   * Events of one order, from this call on (listening starts at once, before the first next()).
+   * return() stops listening.
+   */
+  subscribe(orderId: string): AsyncIterableIterator<OrderEvent> {
+    const queue: OrderEvent[] = [];
+    let wake: (() => void) | null = null;
+    let done = false;
+    const listener: Listener = (e) => {
+      queue.push(e);
+      wake?.();
+    };
     let set = this.listeners.get(orderId);
     if (!set) this.listeners.set(orderId, (set = new Set()));
     set.add(listener);
-    return () => {
+    const stop = () => {
+      done = true;
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(orderId);
+      if (set.size === 0 && this.listeners.get(orderId) === set) this.listeners.delete(orderId);
+      wake?.();
     };
+    const it: AsyncIterableIterator<OrderEvent> = {
+      next: async () => {
+        while (!queue.length && !done) await new Promise<void>((r) => (wake = r));
+        wake = null;
+        return done ? { value: undefined, done: true } : { value: queue.shift() as OrderEvent, done: false };
+      },
+      return: async () => {
+        stop();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]: () => it,
+    };
+    return it;
   }
 
   /** Test hook and operations aid: the backend pid of the LISTEN connection. */
