@@ -3,7 +3,7 @@
 // certificate states is the true minimum. |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with the squared norms
 // precomputed once, accumulated in float64 (products of float32 values are exact in float64), so
 // the ranking does not assume the vectors are exactly unit length. Queries are processed in blocks
-// of 4 so each reference row is read from memory once per block rather than once per query.
+// of 8 so each reference row is read from memory once per block rather than once per query.
 
 export interface EmbeddingMatrix {
   /** count * dim float32 values, row-major. */
@@ -48,35 +48,49 @@ export function rowDistance(queries: EmbeddingMatrix, q: number, refs: Embedding
   return Math.sqrt(sum);
 }
 
+/** Queries handled per pass over the reference rows. */
+const BLOCK = 8;
+
 /**
- * Dot products of query rows [q0, q0 + 4) with every reference row, into out[(q - q0) * count + r].
+ * Dot products of query rows [q0, q0 + BLOCK) with every reference row, into
+ * out[(q - q0) * count + r]. The block's queries are transposed into float64 (qt[k * BLOCK + j]) so
+ * the inner loop reads them contiguously; missing rows of a last partial block stay zero.
  */
-function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, out: Float64Array): number {
+function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, qt: Float64Array, out: Float64Array): number {
   const { dim, count } = refs;
   const b = refs.data;
-  const a = queries.data;
-  const rows = Math.min(4, queries.count - q0);
-  const qa = q0 * dim;
-  const qb = rows > 1 ? qa + dim : qa;
-  const qc = rows > 2 ? qa + 2 * dim : qa;
-  const qd = rows > 3 ? qa + 3 * dim : qa;
+  const rows = Math.min(BLOCK, queries.count - q0);
+  qt.fill(0);
+  for (let j = 0; j < rows; j++) for (let k = 0; k < dim; k++) qt[k * BLOCK + j] = queries.data[(q0 + j) * dim + k];
   for (let r = 0; r < count; r++) {
     const base = r * dim;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    for (let k = 0; k < dim; k++) {
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let k = 0, t = 0; k < dim; k++, t += BLOCK) {
       const v = b[base + k];
-      s0 += a[qa + k] * v;
-      s1 += a[qb + k] * v;
-      s2 += a[qc + k] * v;
-      s3 += a[qd + k] * v;
+      s0 += qt[t] * v;
+      s1 += qt[t + 1] * v;
+      s2 += qt[t + 2] * v;
+      s3 += qt[t + 3] * v;
+      s4 += qt[t + 4] * v;
+      s5 += qt[t + 5] * v;
+      s6 += qt[t + 6] * v;
+      s7 += qt[t + 7] * v;
     }
     out[r] = s0;
     out[count + r] = s1;
     out[2 * count + r] = s2;
     out[3 * count + r] = s3;
+    out[4 * count + r] = s4;
+    out[5 * count + r] = s5;
+    out[6 * count + r] = s6;
+    out[7 * count + r] = s7;
   }
   return rows;
 }
@@ -91,10 +105,11 @@ export function forEachDistanceRow(
   visit: (q: number, distances: Float64Array) => void,
 ): void {
   if (queries.dim !== refs.dim) throw new RangeError(`query dim ${queries.dim} differs from reference dim ${refs.dim}`);
-  const dots = new Float64Array(4 * refs.count);
+  const dots = new Float64Array(BLOCK * refs.count);
+  const qt = new Float64Array(BLOCK * refs.dim);
   const row = new Float64Array(refs.count);
-  for (let q0 = 0; q0 < queries.count; q0 += 4) {
-    const rows = dotBlock(queries, q0, refs, dots);
+  for (let q0 = 0; q0 < queries.count; q0 += BLOCK) {
+    const rows = dotBlock(queries, q0, refs, qt, dots);
     for (let j = 0; j < rows; j++) {
       const qn = queries.sqNorms[q0 + j];
       for (let r = 0; r < refs.count; r++) {
@@ -109,10 +124,11 @@ export function forEachDistanceRow(
 export function nearestNeighbours(queries: EmbeddingMatrix, refs: EmbeddingMatrix): Neighbour[] {
   if (queries.dim !== refs.dim) throw new RangeError(`query dim ${queries.dim} differs from reference dim ${refs.dim}`);
   if (refs.count < 1) throw new RangeError('the reference set is empty');
-  const dots = new Float64Array(4 * refs.count);
+  const dots = new Float64Array(BLOCK * refs.count);
+  const qt = new Float64Array(BLOCK * refs.dim);
   const out: Neighbour[] = [];
-  for (let q0 = 0; q0 < queries.count; q0 += 4) {
-    const rows = dotBlock(queries, q0, refs, dots);
+  for (let q0 = 0; q0 < queries.count; q0 += BLOCK) {
+    const rows = dotBlock(queries, q0, refs, qt, dots);
     for (let j = 0; j < rows; j++) {
       // Minimising |b|^2 - 2 a.b minimises the distance (|a|^2 is the same for every row).
       let best = 0;
