@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AgreementAcceptanceEntity, AgreementEntity } from '../entities/agreement';
 import { AppError, badInput, forbidden } from './errors';
 
+const AGREEMENT_LOCK = 0x5b05a0d2;
+
 export async function currentAgreement(m: DataSource | EntityManager): Promise<AgreementEntity> {
   const [a] = await m.getRepository(AgreementEntity).find({ order: { version: 'DESC' }, take: 1 });
   if (!a) throw new Error('no data-use agreement is published: migrations seed version 1');
@@ -15,7 +17,8 @@ export async function publishAgreement(ds: DataSource, text: string): Promise<Ag
   const body = text.trim();
   if (body.length < 20) throw badInput('text', 'AGREEMENT_TOO_SHORT', 'An agreement text must be at least 20 characters.');
   return ds.transaction(async (m) => {
-    await m.query('LOCK TABLE agreements IN EXCLUSIVE MODE');
+    // Two admins publishing at once get consecutive versions, not a key collision.
+    await m.query('SELECT pg_advisory_xact_lock($1)', [AGREEMENT_LOCK]);
     const cur = await currentAgreement(m);
     const next = m.getRepository(AgreementEntity).create({ version: cur.version + 1, text: body, publishedAt: new Date() });
     await m.getRepository(AgreementEntity).insert(next);

@@ -191,7 +191,9 @@ export function collectProgress(wsUrl: string, key: string | null, orderId: stri
         },
         error: (err) => {
           void client.dispose();
-          reject(err instanceof Error ? err : Object.assign(new Error('subscription failed'), { cause: err }));
+          // graphql-ws reports GraphQL errors as an array, a refused connection as a CloseEvent.
+          const first = Array.isArray(err) ? (err[0] as { message?: string }) : null;
+          reject(err instanceof Error ? err : Object.assign(new Error(first?.message ?? 'subscription failed'), { cause: err }));
         },
         complete: () => {
           void client.dispose();

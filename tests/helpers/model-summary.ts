@@ -1,0 +1,26 @@
+// A model summary for tests that exercise the API's validation without running a worker. The API
+// reads models from the catalog table that workers fill; this writes one row there directly.
+import type { ModelSummary } from '../../src/generation/contract';
+
+export const CATALOG_MODEL: ModelSummary = {
+  modelId: 'catalog-test-model',
+  name: 'Catalog test model',
+  bundleHash: 'f'.repeat(64),
+  classes: [
+    { birads: 2, index: 0, trainCount: 10 },
+    { birads: 3, index: 1, trainCount: 10 },
+    { birads: 4, index: 2, trainCount: 10 },
+    { birads: 5, index: 3, trainCount: 10 },
+  ],
+  defaultSteps: 20,
+  minSteps: 2,
+  maxSteps: 50,
+  defaultGuidance: 2,
+  minGuidance: 1,
+  maxGuidance: 8,
+  height: 64,
+  width: 64,
+  evaluation: { fid: 1 },
+  modelCard: null,
+  fixture: true,
+};
