@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -200,6 +201,20 @@ describe('certificate.json and the verify-certificate command', () => {
     const { code, text: out } = await run([file]);
     expect(code).toBe(1);
     expect(out).toMatch(/certificate\.json: the Ed25519 signature does not match/);
+  });
+
+  it('runs standalone as a compiled command with the same exit codes', () => {
+    // dist/ is compiled by the jest global setup (tsc -p tsconfig.build.json).
+    const cli = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'verify-certificate.js');
+    const file = writeArchive([image(0, 0.5), image(1, 0.5)]);
+    const ok = spawnSync(process.execPath, [cli, file, '--images', join(dir, 'cohort', 'images')], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^note: .*\nOK: certificate cert-1/);
+    writeFileSync(join(dir, 'cohort', 'images', '3', '000001.png'), png(5));
+    const bad = spawnSync(process.execPath, [cli, file, '--images', join(dir, 'cohort', 'images')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/images\/3\/000001\.png: not an image this certificate lists/);
+    expect(spawnSync(process.execPath, [cli], { encoding: 'utf8' }).status).toBe(2);
   });
 
   it('exit 1 for a failed cohort; exit 2 for usage errors', async () => {
