@@ -14,11 +14,16 @@ FP16_MIN_ELEMENTS = 1024  # small tensors (norms, biases) stay fp32: negligible 
 
 
 def export(model: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str], output: str, path: Path, fp16_weights: bool) -> None:
-    """Exports with a dynamic first (batch) dimension on every input and the output."""
+    """Exports with a dynamic first (batch) dimension on every input and the output.
+
+    No constant folding: folding would fuse BatchNorm into the convolutions before the fp16 pass
+    rounds them, and the PyTorch twin (rounded per parameter) would then compute something else.
+    onnxruntime folds at load time, in float32.
+    """
     model = model.eval().cpu()
     axes = {name: {0: "batch"} for name in inputs + [output]}
     with torch.no_grad():
-        torch.onnx.export(model, args, str(path), input_names=inputs, output_names=[output], opset_version=OPSET, dynamic_axes=axes, dynamo=False, do_constant_folding=True)
+        torch.onnx.export(model, args, str(path), input_names=inputs, output_names=[output], opset_version=OPSET, dynamic_axes=axes, dynamo=False, do_constant_folding=False)
     graph = onnx.load(str(path))
     if fp16_weights:
         graph = weights_to_fp16(graph)
