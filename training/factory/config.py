@@ -90,14 +90,14 @@ TINY = Config(
 # would be 64 MB of denoiser alone). Each stage is capped in seconds so that pack -> train ->
 # export -> evaluate fits 15 minutes of device time including the machine's start; `steps` are
 # upper bounds. Not yet run on a GPU: the caps come from the H100 figures (VAE ~2.5 min;
-# ~3,000 latents/s for a 32M DiT at batch 256 in bf16, so ~7,000 steps of this smaller one in 390 s).
+# ~3,000 latents/s for a 32M DiT at batch 256 in bf16, so ~6,000 steps of this smaller one in 330 s).
 REAL = Config(
     name="SynthBUS CoLDiT BUS-BRA 256",
     model_id="synthbus-busbra-256-v1",
     image_size=256,
-    vae=VaeConfig(widths=(64, 128, 256, 256), latent_channels=4, steps=20000, batch=32, lr=4e-4, max_seconds=150),
-    dit=DitConfig(patch=2, hidden=384, depth=7, heads=6, steps=40000, batch=256, lr=3e-4, ema_decay=0.9995, max_seconds=390),
-    embedder=EmbedderConfig(widths=(32, 64, 128, 256), dim=128, steps=5000, batch=128, lr=1e-3, max_seconds=60),
+    vae=VaeConfig(widths=(64, 128, 256, 256), latent_channels=4, steps=20000, batch=32, lr=4e-4, max_seconds=130),
+    dit=DitConfig(patch=2, hidden=384, depth=7, heads=6, steps=40000, batch=256, lr=3e-4, ema_decay=0.9995, max_seconds=330),
+    embedder=EmbedderConfig(widths=(32, 64, 128, 256), dim=128, steps=5000, batch=128, lr=1e-3, max_seconds=50),
     fixture=False,
     weights_fp16=True,
     eval_samples=1000,
