@@ -23,8 +23,13 @@ def export(model: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str], 
     model = model.eval().cpu()
     axes = {name: {0: "batch"} for name in inputs + [output]}
     with torch.no_grad():
+        out_shape = model(*args).shape
         torch.onnx.export(model, args, str(path), input_names=inputs, output_names=[output], opset_version=OPSET, dynamic_axes=axes, dynamo=False, do_constant_folding=False)
     graph = onnx.load(str(path))
+    # without constant folding the exporter can leave non-batch output dims symbolic; they are fixed
+    for dim, size in zip(list(graph.graph.output[0].type.tensor_type.shape.dim)[1:], out_shape[1:]):
+        dim.Clear()
+        dim.dim_value = int(size)
     if fp16_weights:
         graph = weights_to_fp16(graph)
     onnx.checker.check_model(graph)
