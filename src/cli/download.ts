@@ -57,7 +57,7 @@ export async function downloadArchive(r: DownloadRequest): Promise<{ bytes: numb
   let url = await newLink(r);
   let lastError = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    if (attempt > 1) await new Promise((res) => setTimeout(res, Math.min(4000, 250 * 2 ** attempt)));
+    if (attempt > 1) await new Promise((res) => setTimeout(res, Math.min(4000, 200 * 2 ** (attempt - 1))));
     const etag = await fs.readFile(etagFile, 'utf8').catch(() => null);
     // Without the ETag the bytes on disk cannot be matched to the server's version: start over.
     const have = etag ? await sizeOf(part) : 0;
