@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./tests/generation/helpers/ort-environment.js
+ */
 // The compiled `synthbus` CLI against a real API and worker: order, pull through a connection that
 // drops (resumed within the run and by the next run, byte-identical), tamper detection.
 import { createHash } from 'node:crypto';

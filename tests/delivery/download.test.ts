@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./tests/generation/helpers/ort-environment.js
+ */
 // Downloads through the real API: a worker makes a small cohort, the archive is streamed over
 // HTTP, unpacked with the system tools and every file checked against the signed certificate.
 import { promises as fs } from 'node:fs';
