@@ -51,7 +51,8 @@ export async function isBatchInvariant(bundle: LoadedBundle, microBatch: number)
     const out = await sessions.denoiser.run({
       latent: new Tensor('float32', rowsOf(latents, latentSize, rows, position), [rows, L.channels, L.height, L.width]),
       timestep: new Tensor('float32', new Float32Array(rows).fill(manifest.schedule.trainTimesteps / 2), [rows]),
-      label: new Tensor('int64', BigInt64Array.from({ length: rows }, (_, r) => (r % 2 ? BigInt(manifest.nullLabel) : label)), [rows]),
+      // The probe row is conditional; the others alternate, like a guided batch.
+      label: new Tensor('int64', BigInt64Array.from({ length: rows }, (_, r) => (r !== position && r % 2 ? BigInt(manifest.nullLabel) : label)), [rows]),
     });
     return pick(out[sessions.denoiser.outputNames[0]].data as Float32Array, latentSize, position);
   };
