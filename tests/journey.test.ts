@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./tests/generation/helpers/ort-environment.js
+ */
 // The whole partner journey over real HTTP and WebSocket, with a real worker sampling the tiny
 // fixture bundle: apply → approve → accept the agreement → issue a key → quote → order →
 // subscription events → completed with a certificate whose Ed25519 signature verifies.

@@ -1,3 +1,6 @@
+/**
+ * @jest-environment ./tests/generation/helpers/ort-environment.js
+ */
 // Crash recovery: two worker processes share one order; one is killed with SIGKILL in the middle
 // of a shard and restarted. The order completes with exactly the requested counts per class, no
 // image is recorded twice, and every image is byte-identical to an uninterrupted run of the same
