@@ -102,6 +102,24 @@ describe('bundle refusals name what is wrong', () => {
     await expect(loadBundle(dir, 'cpu')).rejects.toThrow(/denoiser\.onnx: graph denoiser cannot be loaded/);
   });
 
+  it('several bundles load side by side, each under its own model id', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'synthbus-data-'));
+    made.push(data);
+    const other = variant((d) => rewriteManifest(d, (m) => (m.modelId = 'tiny-second-copy')));
+    const engine = await createEngine({ bundleDirs: [TEST_BUNDLE, other], dataDir: data, log: () => undefined });
+    try {
+      const ids = engine.models().map((m) => m.modelId);
+      expect(ids).toEqual([readManifest(TEST_BUNDLE).modelId, 'tiny-second-copy']);
+      const [a, b] = engine.models();
+      expect(a.bundleHash).not.toBe(b.bundleHash);
+      const params = { modelId: 'tiny-second-copy', orderId: 'o', certificateId: 'c', orderSeed: 1, steps: 2, guidance: b.defaultGuidance };
+      const [img] = await engine.generate(params, [{ index: 0, birads: b.classes[0].birads }]);
+      expect(img.record.threshold).toBe(readManifest(other).privacy.threshold);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('two bundles with the same model id', async () => {
     const data = mkdtempSync(join(tmpdir(), 'synthbus-data-'));
     made.push(data);
