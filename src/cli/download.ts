@@ -1,9 +1,8 @@
 // Downloads a cohort archive into `<target>.part`, resuming with Range/If-Range after a dropped
 // connection (in this run, or a later `pull`), and renames it to `target` once complete.
-import { createWriteStream, promises as fs } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { closeSync, openSync, promises as fs, rmSync, writeFileSync, writeSync } from 'node:fs';
+import http, { IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { ApiClient, CliError } from './api';
 import { CREATE_DOWNLOAD_LINK } from './operations';
 import { formatBytes, ProgressBar } from './progress';
@@ -34,18 +33,28 @@ async function newLink(r: DownloadRequest): Promise<string> {
   return r.api.resolve(createDownloadLink.url);
 }
 
-async function refusal(res: Response): Promise<{ reason: string; message: string }> {
+/** GET with node:http, whose body hands over every byte received before a dropped connection. */
+function get(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = (url.startsWith('https:') ? https : http).get(url, { headers }, resolve);
+    req.on('error', reject);
+  });
+}
+
+async function refusal(res: IncomingMessage): Promise<{ reason: string; message: string }> {
+  const chunks: Buffer[] = [];
   try {
-    const body = (await res.json()) as { errors?: { message: string; extensions?: { reason?: string } }[] };
+    for await (const c of res) chunks.push(c as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { errors?: { message: string; extensions?: { reason?: string } }[] };
     const e = body.errors?.[0];
-    return { reason: e?.extensions?.reason ?? '', message: e?.message ?? `HTTP ${res.status}` };
+    return { reason: e?.extensions?.reason ?? '', message: e?.message ?? `HTTP ${res.statusCode}` };
   } catch {
-    return { reason: '', message: `HTTP ${res.status}` };
+    return { reason: '', message: `HTTP ${res.statusCode}` };
   }
 }
 
 /** Total length from `Content-Range: bytes a-b/N`, checking that it starts where we asked. */
-function rangeTotal(header: string | null, start: number): number | null {
+function rangeTotal(header: string | undefined, start: number): number | null {
   const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header ?? '');
   return m && Number(m[1]) === start ? Number(m[3]) : null;
 }
@@ -63,14 +72,15 @@ export async function downloadArchive(r: DownloadRequest): Promise<{ bytes: numb
     const have = etag ? await sizeOf(part) : 0;
     const headers: Record<string, string> = { authorization: r.api.authorization() };
     if (have > 0 && etag) Object.assign(headers, { range: `bytes=${have}-`, 'if-range': etag });
-    let res: Response;
+    let res: IncomingMessage;
     try {
-      res = await fetch(url, { headers });
+      res = await get(url, headers);
     } catch (e) {
-      lastError = `cannot reach ${new URL(url).origin}: ${(e as Error).cause ?? (e as Error).message}`;
+      lastError = `cannot reach ${new URL(url).origin}: ${(e as Error).message}`;
       continue;
     }
-    if (res.status === 403 || res.status === 401 || res.status === 404 || res.status === 409) {
+    const status = res.statusCode ?? 0;
+    if (status === 403 || status === 401 || status === 404 || status === 409) {
       const why = await refusal(res);
       if (why.reason === 'LINK_EXPIRED') {
         url = await newLink(r);
@@ -78,41 +88,44 @@ export async function downloadArchive(r: DownloadRequest): Promise<{ bytes: numb
       }
       throw new CliError(`download refused: ${why.message}`);
     }
+    // From here to the body loop nothing may await: a connection that drops in between would
+    // discard the bytes it already delivered. So the file work below is synchronous.
     let offset: number;
     let total: number | null;
-    if (res.status === 206) {
+    if (status === 206) {
       offset = have;
-      total = rangeTotal(res.headers.get('content-range'), have);
-      if (total === null) throw new CliError(`the server answered a resume from byte ${have} with another range (${res.headers.get('content-range')})`);
+      total = rangeTotal(res.headers['content-range'], have);
+      if (total === null) throw new CliError(`the server answered a resume from byte ${have} with another range (${res.headers['content-range']})`);
       r.onResume?.(have);
-    } else if (res.status === 200) {
+    } else if (status === 200) {
       offset = 0;
-      total = Number(res.headers.get('content-length'));
-      const newEtag = res.headers.get('etag');
-      if (newEtag) await fs.writeFile(etagFile, newEtag);
-      else await fs.rm(etagFile, { force: true });
-    } else if (res.status === 416) {
+      total = Number(res.headers['content-length']);
+      const newEtag = res.headers.etag;
+      if (newEtag) writeFileSync(etagFile, newEtag);
+      else rmSync(etagFile, { force: true });
+    } else if (status === 416) {
+      res.resume();
       // The part file is longer than the archive: it belongs to something else; start over.
       await fs.rm(etagFile, { force: true });
       continue;
     } else {
-      throw new CliError(`download failed: the server answered HTTP ${res.status}`);
+      throw new CliError(`download failed: the server answered HTTP ${status}`);
     }
-    if (!res.body) throw new CliError('download failed: the server sent no body');
     let done = offset;
     r.progress.update(done, total, `${formatBytes(done)} of ${formatBytes(total)}`);
-    const count = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        done += chunk.length;
-        r.progress.update(done, total as number, `${formatBytes(done)} of ${formatBytes(total as number)}`);
-        cb(null, chunk);
-      },
-    });
+    // Each chunk is on disk before it is counted, so a dropped connection loses nothing received.
+    const fd = openSync(part, offset > 0 ? 'a' : 'w');
     try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), count, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' }));
+      for await (const chunk of res) {
+        writeSync(fd, chunk as Buffer);
+        done += (chunk as Buffer).length;
+        r.progress.update(done, total, `${formatBytes(done)} of ${formatBytes(total)}`);
+      }
     } catch (e) {
       lastError = `the connection dropped at byte ${done} of ${total} (${(e as Error).message})`;
       continue;
+    } finally {
+      closeSync(fd);
     }
     const size = await sizeOf(part);
     if (size !== total) {

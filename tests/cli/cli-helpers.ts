@@ -51,11 +51,10 @@ export async function startCuttingProxy(target: string): Promise<CuttingProxy> {
         if (sent >= limit) return;
         const piece = chunk.subarray(0, limit - sent);
         sent += piece.length;
-        res.write(piece);
-        if (sent >= limit) {
-          up.destroy();
-          res.socket?.destroy(); // the connection drops mid-body
-        }
+        if (sent < limit) return void res.write(piece);
+        up.destroy();
+        // The connection drops mid-body, once the bytes before the cut have left.
+        res.write(piece, () => res.socket?.destroy());
       });
       up.on('end', () => res.end());
     });
