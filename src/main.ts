@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { Config, loadConfig } from './config';
 import { verifyAudit } from './audit/log';
 import { openAppDataSource } from './db/data-source';
-import { startEmbeddedDatabase } from './db/embedded';
+import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
 import { startApi } from './server/app';
 import { issueKey, listKeys } from './services/api-keys';
@@ -64,12 +64,13 @@ async function start(config: Config): Promise<void> {
   const firstStart = (await listKeys(ds, null)).length === 0;
   await ds.destroy();
   if (firstStart) await printAdminKey(url, 'bootstrap admin');
-  log(`\nSynthBUS GraphQL endpoint: ${api.url} (subscriptions: ${api.wsUrl})`);
   log(
     firstStart
       ? 'The admin key above is printed only on this first start.'
-      : `Admin key: ${config.databaseUrl ? '' : 'with the server stopped, '}run \`${config.databaseUrl ? '' : 'DATABASE_URL=<url> '}node dist/src/main.js admin-key\` to issue one (shown once).`,
+      : 'Admin key: run `node dist/src/main.js admin-key` (same environment) to issue one; it is shown once.',
   );
+  // Last, so that whoever waits for it has seen everything above.
+  log(`SynthBUS GraphQL endpoint: ${api.url} (subscriptions: ${api.wsUrl})`);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -90,8 +91,18 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       await migrate(requireUrl(config), log);
       return log('database is up to date');
-    case 'admin-key':
-      return printAdminKey(requireUrl(config), sub ?? 'admin');
+    case 'admin-key': {
+      // With no DATABASE_URL: the embedded server of `start`, running or not.
+      const running = config.databaseUrl ?? runningEmbeddedUrl(config.dataDir);
+      if (running) return printAdminKey(running, sub ?? 'admin');
+      const db = await startEmbeddedDatabase(config.dataDir, log);
+      try {
+        await migrate(db.url);
+        return await printAdminKey(db.url, sub ?? 'admin');
+      } finally {
+        await db.stop();
+      }
+    }
     case 'audit': {
       if (sub !== 'verify') throw new Error(USAGE);
       const ds = await openAppDataSource(requireUrl(config), 1);

