@@ -22,6 +22,13 @@ function describeErrors(errors: NonNullable<GraphQLResponse<unknown>['errors']>)
   return errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ''}`).join('; ');
 }
 
+/** graphql-ws close codes for a refused connection (4403: the server's onConnect said no). */
+const AUTH_CLOSE_CODES = [4401, 4403];
+
+function isCloseEvent(e: unknown): e is { code: number; reason: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number';
+}
+
 export class ApiClient {
   constructor(
     /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -68,6 +75,8 @@ export class ApiClient {
       webSocketImpl: WebSocket,
       connectionParams: { authorization: this.authorization() },
       retryAttempts: 5,
+      // A refused key stays refused: fail at once instead of retrying for half a minute.
+      shouldRetry: (e) => !(isCloseEvent(e) && AUTH_CLOSE_CODES.includes(e.code)),
       lazy: true,
     });
   }
@@ -102,7 +111,13 @@ export function subscribeUntil<T>(client: Client, query: string, variables: Reco
         error: (e) => {
           if (finished) return;
           finished = true;
-          const why = Array.isArray(e) ? describeErrors(e) : e instanceof Error ? e.message : `the connection closed (${(e as { code?: number }).code ?? 'unknown'} ${(e as { reason?: string }).reason ?? ''})`;
+          const why = Array.isArray(e)
+            ? describeErrors(e)
+            : e instanceof Error
+              ? e.message
+              : isCloseEvent(e) && AUTH_CLOSE_CODES.includes(e.code)
+                ? `the API refused the API key (WebSocket closed ${e.code} ${e.reason})`
+                : `the connection closed${isCloseEvent(e) ? ` (${e.code} ${e.reason})` : ''}`;
           reject(new CliError(`progress subscription failed: ${why}`));
         },
         complete: () => {

@@ -100,7 +100,7 @@ it('pull fails naming the file when the server delivers a tampered image', async
   }
 });
 
-it('explains usage errors and a missing key with exit status 2', async () => {
+it('explains usage errors and a missing key (exit 2) and a refused key (exit 1)', async () => {
   const badMix = await runCli(['order', '--mix', '3=lots', '--size', '4'], env);
   expect(badMix.code).toBe(2);
   expect(badMix.stderr).toContain('--mix: "3=lots" is not BIRADS=FRACTION');
@@ -110,4 +110,7 @@ it('explains usage errors and a missing key with exit status 2', async () => {
   const refused = await runCli(['order', '--mix', '3=1', '--size', '4', '--api-key', 'sbk_wrong'], env);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
+  const refusedPull = await runCli(['pull', orderId, '--out', join(dir, 'never'), '--api-key', 'sbk_wrong'], env);
+  expect(refusedPull.code).toBe(1);
+  expect(refusedPull.stderr).toContain('progress subscription failed: the API refused the API key (WebSocket closed 4403 Forbidden)');
 });

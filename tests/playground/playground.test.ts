@@ -112,3 +112,14 @@ it('is served only from an allow-list of bundled assets', async () => {
   expect((await fetch(`${origin}/playground/assets/..%2Fpackage.json`)).status).toBe(404);
   expect((await fetch(`${origin}/playground/assets/index.js`)).status).toBe(404);
 });
+
+it('is not served when the playground is switched off', async () => {
+  const off = await startTestStack({ config: { playground: false } });
+  try {
+    const base = new URL(off.url).origin;
+    expect((await fetch(`${base}/playground`)).status).toBe(404);
+    expect((await fetch(`${base}/playground/assets/graphiql.min.js`)).status).toBe(404);
+  } finally {
+    await off.close();
+  }
+});
