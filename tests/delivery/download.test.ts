@@ -83,6 +83,11 @@ describe.each(['ZIP', 'TAR'] as const)('a %s download', (format) => {
     const card = await fs.readFile(join(out, 'DATASET_CARD.md'), 'utf8');
     expect(card).toContain('Every image in this dataset is synthetic');
     expect(card).toContain(orderId);
+    expect(card).toContain('tiny test model (a fixture)');
+    // MODEL_CARD.md is the bundle's own card, which carries the training data's licence and citation.
+    const { models } = await gqlOk(stack.url, '{ models { modelCard } }');
+    expect(await fs.readFile(join(out, 'MODEL_CARD.md'), 'utf8')).toBe(models[0].modelCard);
+    expect(models[0].modelCard).toMatch(/Required citation/);
   });
 
   it('serves single ranges as exact slices, honours If-Range, and refuses ranges past the end', async () => {
