@@ -87,6 +87,7 @@ export class Initial1764100000000 implements MigrationInterface {
         steps integer NOT NULL,
         guidance double precision NOT NULL,
         shard_size integer NOT NULL CHECK (shard_size > 0),
+        shard_job_ids uuid[] NOT NULL,
         certificate_id uuid NOT NULL UNIQUE,
         idempotency_key text,
         request_hash text NOT NULL,

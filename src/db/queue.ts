@@ -4,6 +4,8 @@ import PgBoss from 'pg-boss';
 import { asAppRole } from './roles';
 
 export const SHARD_QUEUE = 'synthbus-shard';
+/** Shard jobs that used up their retries (including by expiring, when workers kept dying). */
+export const FAILED_SHARD_QUEUE = 'synthbus-shard-failed';
 
 export interface QueueOptions {
   /** Run maintenance (expiring lost jobs) at this interval; only workers need it. */
@@ -29,7 +31,9 @@ export async function installQueue(ownerUrl: string, appRole: string): Promise<v
   const boss = new PgBoss({ connectionString: ownerUrl, schedule: false, supervise: false, max: 2 });
   await boss.start();
   try {
-    if (!(await boss.getQueue(SHARD_QUEUE))) await boss.createQueue(SHARD_QUEUE, { name: SHARD_QUEUE, policy: 'standard' });
+    for (const name of [FAILED_SHARD_QUEUE, SHARD_QUEUE]) {
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, { name, policy: 'standard' });
+    }
     const db = boss.getDb();
     await db.executeSql(`GRANT USAGE ON SCHEMA pgboss TO ${appRole}`, []);
     await db.executeSql(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgboss TO ${appRole}`, []);

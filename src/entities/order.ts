@@ -24,6 +24,8 @@ export class OrderEntity {
   @Column('integer') steps: number;
   @Column('double precision') guidance: number;
   @Column('integer', { name: 'shard_size' }) shardSize: number;
+  /** The pg-boss job of each shard, so that cancelling can withdraw the ones not yet run. */
+  @Column('uuid', { name: 'shard_job_ids', array: true }) shardJobIds: string[];
   @Column('uuid', { name: 'certificate_id' }) certificateId: string;
   @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
   @Column('text', { name: 'request_hash' }) requestHash: string;

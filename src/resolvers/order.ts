@@ -39,7 +39,7 @@ export class OrderResolver {
   async cancelOrder(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderEntity> {
     const who = requireAuth(ctx.principal);
     if (who.role === 'PARTNER') requirePartner(who, 'orders:write');
-    return cancelOrder(ctx.ds, await scopedOrders(ctx.ds, who).find(id));
+    return cancelOrder(deps(ctx), await scopedOrders(ctx.ds, who).find(id));
   }
 
   @Query(() => Order)

@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { canonicalJson } from '../audit/chain';
 import type { Config } from '../config';
-import { SHARD_QUEUE } from '../db/queue';
+import { FAILED_SHARD_QUEUE, SHARD_QUEUE } from '../db/queue';
 import { OrderEntity } from '../entities/order';
 import { PartnerEntity } from '../entities/partner';
 import { requireCurrentAcceptance } from './agreements';
@@ -80,6 +80,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
   try {
     return await ds.transaction(async (m) => {
       const { v } = await validated(deps, m, who.partnerId, r, true);
+      const shards = planShards('', v.size, config.shardSize);
       const order = m.getRepository(OrderEntity).create({
         id: randomUUID(),
         partnerId: who.partnerId,
@@ -92,6 +93,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         steps: v.steps,
         guidance: v.guidance,
         shardSize: config.shardSize,
+        shardJobIds: shards.map(() => randomUUID()),
         certificateId: randomUUID(),
         idempotencyKey,
         requestHash: hash,
@@ -101,12 +103,14 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         finishedAt: null,
       });
       await m.getRepository(OrderEntity).save(order);
-      const jobs = planShards(order.id, order.size, order.shardSize).map((data) => ({
+      const jobs = shards.map((shard, i) => ({
+        id: order.shardJobIds[i],
         name: SHARD_QUEUE,
-        data,
+        data: { ...shard, orderId: order.id },
         retryLimit: config.shardRetryLimit,
         retryDelay: 1,
         expireInSeconds: config.shardExpireSeconds,
+        deadLetter: FAILED_SHARD_QUEUE,
       }));
       // pg-boss writes through this transaction: the order never exists without its jobs.
       await boss.insert(jobs, { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) } });
@@ -123,9 +127,12 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
   }
 }
 
-/** Cancels a queued or running order; workers skip its remaining shards. */
-export async function cancelOrder(ds: DataSource, order: OrderEntity): Promise<OrderEntity> {
-  return ds.transaction(async (m) => {
+/**
+ * Cancels a queued or running order: its shard jobs are withdrawn from the queue, and a worker in
+ * the middle of one stops before its next batch.
+ */
+export async function cancelOrder(deps: Pick<OrderDeps, 'ds' | 'boss'>, order: OrderEntity): Promise<OrderEntity> {
+  const cancelled = await deps.ds.transaction(async (m) => {
     const o = await m.getRepository(OrderEntity).findOne({ where: { id: order.id }, lock: { mode: 'pessimistic_write' } });
     if (!o) throw new Error(`order ${order.id} vanished`);
     if (o.status !== 'QUEUED' && o.status !== 'RUNNING') {
@@ -137,4 +144,7 @@ export async function cancelOrder(ds: DataSource, order: OrderEntity): Promise<O
     await publishOrderEvent(m, o.id, 'CANCELLED');
     return o;
   });
+  // After the commit: a shard that starts meanwhile sees the order cancelled and does nothing.
+  if (deps.boss) await deps.boss.cancel(SHARD_QUEUE, cancelled.shardJobIds);
+  return cancelled;
 }

@@ -6,7 +6,7 @@
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
-import { SHARD_QUEUE, openQueue } from '../db/queue';
+import { FAILED_SHARD_QUEUE, SHARD_QUEUE, openQueue } from '../db/queue';
 import { EngineInputError } from '../generation/contract';
 import { registerModels, registerSigningKeys } from '../services/models';
 import type { ShardJob } from '../services/shards';
@@ -42,6 +42,12 @@ export async function startWorker(config: Config, ownerUrl: string, log: (line: 
       throw err;
     }
   };
+  // A shard whose retries ran out without its handler deciding (it kept expiring: workers died
+  // or it outran its expiry) lands here; the order cannot complete, so it fails with the reason.
+  await boss.work<ShardJob>(FAILED_SHARD_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
+    log(`order ${job.data.orderId} shard ${job.data.shard}: out of retries`);
+    await failOrder(ds, job.data.orderId, `shard ${job.data.shard} (images ${job.data.start}-${job.data.end - 1}) was lost ${config.shardRetryLimit + 1} times (workers crashed or it ran past SYNTHBUS_SHARD_EXPIRE_SECONDS)`);
+  });
   for (let i = 0; i < config.workerConcurrency; i++) {
     await boss.work<ShardJob>(SHARD_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handle);
   }
