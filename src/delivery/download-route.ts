@@ -7,20 +7,21 @@ import { pipeline } from 'node:stream/promises';
 import { appendAudit } from '../audit/log';
 import { authenticateBearer, ServerDeps } from '../server/context';
 import { AppError } from '../services/errors';
-import { actorOf, requirePartner } from '../services/principal';
+import { actorOf, PartnerPrincipal, Principal, requirePartner } from '../services/principal';
 import { readRange } from './archive-plan';
 import { deliveryDeps } from './delivery-deps';
-import { prepareDownload } from './downloads';
+import { PreparedDownload, prepareDownload } from './downloads';
 import { decideRange } from './http-range';
 import { TokenRefusal, verifyDownloadToken } from './links';
 
 const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, BAD_USER_INPUT: 400 };
 
+const INVALID = { reason: 'LINK_INVALID', message: 'This download link is not valid: it was altered or truncated. Ask for a new one with createDownloadLink.' };
 const REFUSALS: Record<TokenRefusal, { reason: string; message: string }> = {
-  malformed: { reason: 'LINK_INVALID', message: 'This download link is not valid: it was altered or truncated. Ask for a new one with createDownloadLink.' },
-  'bad-signature': { reason: 'LINK_INVALID', message: 'This download link is not valid: it was altered or truncated. Ask for a new one with createDownloadLink.' },
+  malformed: INVALID,
+  'bad-signature': INVALID,
   expired: { reason: 'LINK_EXPIRED', message: 'This download link has expired. Ask for a new one with createDownloadLink.' },
-  'other-partner': { reason: 'LINK_OTHER_PARTNER', message: 'This download link was issued to another partner; it only works with that partner\'s API key.' },
+  'other-partner': { reason: 'LINK_OTHER_PARTNER', message: "This download link was issued to another partner; it only works with that partner's API key." },
 };
 
 /** The same error shape as /graphql's, with the HTTP status the code implies unless one is given. */
@@ -33,17 +34,22 @@ export function mountDownloads(app: Express, server: ServerDeps): void {
     const token = String(req.params.token);
     const ip = req.socket.remoteAddress ?? '';
     const deps = await deliveryDeps(server);
-    let who;
+    let principal: Principal | null = null;
+    let who: PartnerPrincipal;
     try {
-      const principal = await authenticateBearer(server.ds, req.headers.authorization, ip);
+      principal = await authenticateBearer(server.ds, req.headers.authorization, ip);
       if (!principal) {
         await appendAudit(server.ds, { actor: 'anonymous', action: 'download.refused', outcome: 'denied', detail: { reason: 'NO_API_KEY', ip } });
         return sendError(res, 'UNAUTHENTICATED', 'NO_API_KEY', 'Send the API key the link was issued to, as "Authorization: Bearer <key>".');
       }
       who = requirePartner(principal, 'downloads');
     } catch (e) {
-      if (e instanceof GraphQLError) return sendError(res, String(e.extensions.code), String(e.extensions.reason), e.message);
-      throw e;
+      if (!(e instanceof GraphQLError)) throw e;
+      // Bad keys are audited by authenticateBearer; a key that may not download, here.
+      if (principal) {
+        await appendAudit(server.ds, { actor: actorOf(principal), keyId: principal.keyId, action: 'download.refused', outcome: 'denied', detail: { reason: e.extensions.reason, ip } });
+      }
+      return sendError(res, String(e.extensions.code), String(e.extensions.reason), e.message);
     }
     const check = verifyDownloadToken(token, deps.linkSecret, { now: new Date(), partnerId: who.partnerId });
     if (!check.ok) {
@@ -60,7 +66,7 @@ export function mountDownloads(app: Express, server: ServerDeps): void {
       });
       return sendError(res, 'FORBIDDEN', refusal.reason, refusal.message);
     }
-    let prepared;
+    let prepared: PreparedDownload;
     try {
       prepared = await prepareDownload(deps, who, check.claims);
     } catch (e) {

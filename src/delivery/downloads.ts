@@ -68,7 +68,10 @@ export async function createDownloadLink(
   return { url: `${(deps.publicUrl ?? '').replace(/\/+$/, '')}/downloads/${token}`, expiresAt: new Date(expiresAt * 1000) };
 }
 
-/** What the model bundle says about its training data, when the summary carries it. */
+/**
+ * What the model bundle says about its training data. ModelSummary (the engine contract) does not
+ * carry it yet; when the engine adds the optional `provenance` member, the card quotes it.
+ */
 function trainingDataOf(model: ModelSummary): TrainingData | null {
   const p = (model as ModelSummary & { provenance?: Partial<TrainingData> }).provenance;
   if (p && typeof p.dataset === 'string' && typeof p.licence === 'string' && typeof p.citation === 'string') {

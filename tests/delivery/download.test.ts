@@ -164,6 +164,13 @@ describe('refused links', () => {
     expect(await refusal(url, null)).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', reason: 'NO_API_KEY' });
   });
 
+  it('refuses a key without the downloads scope, and audits it', async () => {
+    const { issueApiKey } = await gqlOk(stack.url, 'mutation { issueApiKey(name: "read only", scopes: ["orders:read"]) { secret } }', {}, a.accountKey);
+    expect(await refusal(url, issueApiKey.secret)).toMatchObject({ status: 403, code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
+    const reasons = (await auditEntries('download.refused')).filter((e) => e.actor === `partner:${a.partnerId}`).map((e) => e.detail.reason);
+    expect(reasons[reasons.length - 1]).toBe('MISSING_SCOPE');
+  });
+
   it("gives no link for another partner's order or an unknown one", async () => {
     const other = await gql(stack.url, 'mutation($o: ID!) { createDownloadLink(orderId: $o, format: ZIP) { url } }', { o: orderId }, b.key);
     expect(other.errors?.[0].extensions?.code).toBe('NOT_FOUND');
