@@ -1,3 +1,4 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrderEntity, OrderImageEntity } from '../entities/order';
 import { Certificate } from '../schema/certificate';
@@ -61,7 +62,7 @@ export class OrderResolver {
     };
   }
 
-  @FieldResolver(() => Number, { name: 'seed' })
+  @FieldResolver(() => GraphQLSafeInt)
   seed(@Root() o: OrderEntity): number {
     return o.orderSeed;
   }
