@@ -82,8 +82,8 @@ export class ApiClient {
   }
 }
 
-/** Runs one subscription, calling `onData` per event until it returns true (done) or fails. */
-export function subscribeUntil<T>(client: Client, query: string, variables: Record<string, unknown>, onData: (data: T) => boolean): Promise<void> {
+/** Runs one subscription, calling `onData` per event until it returns true; resolves with that event. */
+export function subscribeUntil<T>(client: Client, query: string, variables: Record<string, unknown>, onData: (data: T) => boolean): Promise<T> {
   return new Promise((resolve, reject) => {
     let finished = false;
     const unsubscribe = client.subscribe<T>(
@@ -100,7 +100,7 @@ export function subscribeUntil<T>(client: Client, query: string, variables: Reco
             if (msg.data && onData(msg.data)) {
               finished = true;
               unsubscribe();
-              resolve();
+              resolve(msg.data);
             }
           } catch (e) {
             finished = true;

@@ -16,21 +16,19 @@ export const PULL_FLAGS = ['out', 'format'] as const;
 async function waitForCompletion(api: ApiClient, orderId: string, sink: ProgressSink): Promise<ProgressEvent> {
   const bar = progressBar('generating ', sink);
   const client = api.subscriptions();
-  let last: ProgressEvent | null = null;
   try {
-    await subscribeUntil<{ orderProgress: ProgressEvent }>(client, ORDER_PROGRESS, { orderId }, ({ orderProgress: e }) => {
-      last = e;
+    const { orderProgress: last } = await subscribeUntil<{ orderProgress: ProgressEvent }>(client, ORDER_PROGRESS, { orderId }, ({ orderProgress: e }) => {
       bar.update(e.delivered, e.size, `${e.delivered}/${e.size} images, ${e.rejected} resampled`);
       if (e.status === 'FAILED' || e.status === 'CANCELLED') {
         throw new CliError(`order ${orderId} ${e.status.toLowerCase()}${e.failureReason ? `: ${e.failureReason}` : ''}`);
       }
       return e.status === 'COMPLETED';
     });
+    bar.finish();
+    return last;
   } finally {
     await client.dispose();
   }
-  bar.finish();
-  return last as unknown as ProgressEvent;
 }
 
 export async function pullCommand(api: ApiClient, args: ParsedArgs, out: NodeJS.WritableStream, progress: ProgressSink): Promise<number> {

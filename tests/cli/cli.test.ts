@@ -100,6 +100,16 @@ it('pull fails naming the file when the server delivers a tampered image', async
   }
 });
 
+it('pull stops with the reason when the order is cancelled', async () => {
+  const { birads } = await firstModel(stack, partner.key);
+  const placed = await runCli(['order', '--mix', `${birads[0]}=1`, '--size', '40'], env);
+  const id = placed.stdout.trim();
+  await gqlOk(stack.url, 'mutation($id: ID!) { cancelOrder(id: $id) { status } }', { id }, partner.key);
+  const r = await runCli(['pull', id, '--out', join(dir, 'cancelled')], env);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`synthbus pull: order ${id} cancelled`);
+});
+
 it('explains usage errors and a missing key (exit 2) and a refused key (exit 1)', async () => {
   const badMix = await runCli(['order', '--mix', '3=lots', '--size', '4'], env);
   expect(badMix.code).toBe(2);
