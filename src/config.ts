@@ -5,6 +5,11 @@ import path from 'node:path';
 export interface Config {
   /** Owner connection (runs migrations). Unset under `start`: an embedded PostgreSQL is used. */
   databaseUrl: string | undefined;
+  /**
+   * Optional separate login for `api` and `worker` (a role granted synthbus_app and nothing else),
+   * so that a compromised process cannot RESET ROLE to the owner. Defaults to DATABASE_URL.
+   */
+  appDatabaseUrl: string | undefined;
   dataDir: string;
   storageRoot: string;
   host: string;
@@ -58,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.SYNTHBUS_DATA_DIR || '.data');
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    appDatabaseUrl: env.SYNTHBUS_APP_DATABASE_URL || undefined,
     dataDir,
     storageRoot: path.resolve(env.SYNTHBUS_STORAGE_DIR || path.join(dataDir, 'images')),
     host: env.HOST || '127.0.0.1',

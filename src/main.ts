@@ -20,6 +20,11 @@ function requireUrl(config: Config): string {
   return config.databaseUrl;
 }
 
+/** The connection the serving processes use: the dedicated app login if configured. */
+function appUrl(config: Config): string {
+  return config.appDatabaseUrl ?? requireUrl(config);
+}
+
 /** Issues an admin key and prints it: the token is shown this once and stored only hashed. */
 async function printAdminKey(url: string, name: string): Promise<void> {
   const ds = await openAppDataSource(url, 1);
@@ -80,12 +85,12 @@ async function main(argv: string[]): Promise<void> {
     case 'start':
       return start(config);
     case 'api': {
-      const api = await startApi(config, requireUrl(config), log);
+      const api = await startApi(config, appUrl(config), log);
       onShutdown([api.close]);
       return log(`SynthBUS GraphQL endpoint: ${api.url}`);
     }
     case 'worker': {
-      const w = await startWorker(config, requireUrl(config), log);
+      const w = await startWorker(config, appUrl(config), log);
       return onShutdown([w.close]);
     }
     case 'migrate':
@@ -105,7 +110,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'audit': {
       if (sub !== 'verify') throw new Error(USAGE);
-      const ds = await openAppDataSource(requireUrl(config), 1);
+      const ds = await openAppDataSource(appUrl(config), 1);
       const r = await verifyAudit(ds);
       await ds.destroy();
       if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}`);

@@ -88,3 +88,21 @@ test('audit verify names the first entry that was tampered with', async () => {
   expect(v.code).toBe(1);
   expect(v.out).toContain('audit chain BROKEN at seq 2: hash does not match the entry contents');
 });
+
+test('with a dedicated app login, even RESET ROLE leaves only the app role’s rights', async () => {
+  const login = `synthbus_login_${Math.random().toString(36).slice(2, 8)}`;
+  const owner = await connect(stack.databaseUrl);
+  await owner.query(`CREATE ROLE ${login} LOGIN PASSWORD 'login-pass' IN ROLE synthbus_app`);
+  await owner.end();
+  const url = new URL(stack.databaseUrl);
+  url.username = login;
+  url.password = 'login-pass';
+  const app = await connect(asAppRole(url.toString()));
+  try {
+    await app.query('RESET ROLE');
+    expect((await app.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBeGreaterThanOrEqual(0);
+    await expect(app.query(`DELETE FROM audit_log WHERE seq = 1`)).rejects.toThrow(/permission denied for table audit_log/);
+  } finally {
+    await app.end();
+  }
+});

@@ -13,7 +13,7 @@ export function ownerDataSource(ownerUrl: string): DataSource {
   return new DataSource({ type: 'postgres', url: ownerUrl, entities, migrations: [migrationsGlob], migrationsTransactionMode: 'each', extra: { max: 2 } });
 }
 
-export async function openAppDataSource(ownerUrl: string, poolSize = 10): Promise<DataSource> {
-  const ds = new DataSource({ type: 'postgres', url: asAppRole(ownerUrl), entities, extra: { max: poolSize } });
+export async function openAppDataSource(url: string, poolSize = 10): Promise<DataSource> {
+  const ds = new DataSource({ type: 'postgres', url: asAppRole(url), entities, extra: { max: poolSize } });
   return ds.initialize();
 }

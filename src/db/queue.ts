@@ -12,9 +12,9 @@ export interface QueueOptions {
   maintenanceSeconds?: number;
 }
 
-export async function openQueue(ownerUrl: string, opts: QueueOptions = {}): Promise<PgBoss> {
+export async function openQueue(url: string, opts: QueueOptions = {}): Promise<PgBoss> {
   const boss = new PgBoss({
-    connectionString: asAppRole(ownerUrl),
+    connectionString: asAppRole(url),
     migrate: false,
     schedule: false,
     supervise: opts.maintenanceSeconds !== undefined,

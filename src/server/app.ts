@@ -47,10 +47,10 @@ export function maskError(dev: boolean, log: (line: string) => void) {
   };
 }
 
-export async function startApi(config: Config, ownerUrl: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
-  const ds = await openAppDataSource(ownerUrl);
-  const boss = await openQueue(ownerUrl);
-  const hub = new OrderEventHub(asAppRole(ownerUrl), log);
+export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
+  const ds = await openAppDataSource(url);
+  const boss = await openQueue(url);
+  const hub = new OrderEventHub(asAppRole(url), log);
   await hub.start();
   hub.onResync = async (orderId) => {
     const p = await orderProgress(ds, orderId);

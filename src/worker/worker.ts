@@ -19,13 +19,13 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-export async function startWorker(config: Config, ownerUrl: string, log: (line: string) => void, engine?: ClosableEngine): Promise<WorkerHandle> {
-  const ds = await openAppDataSource(ownerUrl, config.workerConcurrency + 2);
+export async function startWorker(config: Config, url: string, log: (line: string) => void, engine?: ClosableEngine): Promise<WorkerHandle> {
+  const ds = await openAppDataSource(url, config.workerConcurrency + 2);
   const ownsEngine = !engine;
   const eng = engine ?? (await loadEngine(config, log));
   await registerModels(ds, eng.models());
   await registerSigningKeys(ds, eng.publicKeys());
-  const boss = await openQueue(ownerUrl, { maintenanceSeconds: config.maintenanceSeconds });
+  const boss = await openQueue(url, { maintenanceSeconds: config.maintenanceSeconds });
   const deps = { ds, engine: eng, store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, log };
 
   const handle = async ([job]: PgBoss.JobWithMetadata<ShardJob>[]) => {
