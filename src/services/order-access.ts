@@ -115,14 +115,6 @@ export class ScopedOrders {
     return this.ds.getRepository(OrderImageEntity).find({ where: { orderId: order.id }, order: { idx: 'ASC' } });
   }
 
-  async image(orderId: string, index: number): Promise<OrderImageEntity> {
-    const order = await this.find(orderId);
-    const img = await this.ds.getRepository(OrderImageEntity).findOneBy({ orderId: order.id, idx: index });
-    if (!img) throw notFound('image', `${orderId}/${index}`);
-    await this.audit('image.read', 'image', `${order.id}/${index}`);
-    return img;
-  }
-
   async certificate(orderId: string): Promise<CertificateEntity | null> {
     const order = await this.find(orderId);
     const cert = await this.ds.getRepository(CertificateEntity).findOneBy({ orderId: order.id });

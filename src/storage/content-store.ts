@@ -12,7 +12,6 @@ export interface ContentStore {
   get(sha256: string): Promise<Buffer>;
   stream(sha256: string, range?: { start: number; end: number }): Readable;
   has(sha256: string): Promise<boolean>;
-  size(sha256: string): Promise<number>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -53,9 +52,5 @@ export class FileContentStore implements ContentStore {
       () => true,
       () => false,
     );
-  }
-
-  async size(sha256: string): Promise<number> {
-    return (await fs.promises.stat(this.path(sha256))).size;
   }
 }
