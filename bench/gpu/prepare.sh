@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # Packs what bench/gpu/run.sh needs on the device machine (no network there, 64 MiB carry limit)
 # into .carry/gpu: the node binary, the compiled app with only the linux-x64 onnxruntime-node and
-# the packages the engine loads, the bundle, and the training run's checkpoints (PyTorch side).
-# Usage, from the repository root: bash bench/gpu/prepare.sh [tiny|real] [BUNDLE_DIR] [RUN_DIR]
+# the packages the engine loads, the bundle, and the onnx2torch wheel (PyTorch side).
+# Usage, from the repository root: bash bench/gpu/prepare.sh [BUNDLE_DIR]
 set -euo pipefail
-CONFIG=${1:-tiny}
-BUNDLE=${2:-tests/fixtures/tiny-bundle}
-RUN=${3:-training/runs/$CONFIG}
+BUNDLE=${1:-tests/fixtures/tiny-bundle}
 C=.carry/gpu
 rm -rf $C /tmp/gpu-pack && mkdir -p $C /tmp/gpu-pack/bin /tmp/gpu-pack/app/node_modules
 npx tsc -p tsconfig.build.json || true  # other folders' type errors do not stop tsc from emitting
@@ -23,6 +21,5 @@ cp -r node_modules/onnxruntime-node/{package.json,dist,lib} /tmp/gpu-pack/app/no
 cp -r node_modules/onnxruntime-node/bin/napi-v6/linux /tmp/gpu-pack/app/node_modules/onnxruntime-node/bin/napi-v6/
 rm -rf /tmp/gpu-pack/app/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64
 tar -cJf $C/app.tar.xz -C /tmp/gpu-pack app
-cp -r "$RUN" $C/run
-echo "$CONFIG" > $C/config
+mkdir -p $C/wheels && python3 -m pip download -q --no-deps onnx2torch==1.5.15 -d $C/wheels
 du -sh $C

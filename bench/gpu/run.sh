@@ -3,7 +3,7 @@
 # call. Prepared for the device machine; NOT run in the session that wrote it (no GPU was lent).
 #
 # On the development machine, from the repository root:
-#   bash bench/gpu/prepare.sh [tiny|real]        # builds dist/, packs node + onnxruntime-node + the bundle + checkpoints into .carry/gpu
+#   bash bench/gpu/prepare.sh [BUNDLE_DIR]   # builds dist/, packs node + onnxruntime-node + the bundle + the onnx2torch wheel into .carry/gpu
 #   (once, per the device README: download the Vulkan loader debs into .gl/)
 # Then with the device tool: run(command="bash bench/gpu/run.sh", carry=[".carry/gpu", ".gl"], timeout_s=600)
 #
@@ -12,7 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 C=.carry/gpu
-CONFIG=$(cat $C/config)
 
 # Vulkan loader for Dawn (WebGPU on Linux runs over Vulkan).
 if compgen -G ".gl/*.deb" >/dev/null; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
@@ -26,8 +25,9 @@ nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 
 echo "== onnxruntime-node"
 (cd /tmp/gpu-bench/app && node dist/bench/gpu/ort.js --bundle bundle --provider "${PROVIDER:-webgpu}") | tee /tmp/gpu-bench/ort.txt
-echo "== PyTorch (same weights)"
-python3 bench/gpu/torch_baseline.py --config "$CONFIG" --run-dir $C/run --bundle /tmp/gpu-bench/app/bundle | tee /tmp/gpu-bench/torch.txt
+echo "== PyTorch (the bundle's weights through onnx2torch)"
+python3 -m pip install -q --no-deps --target /tmp/gpu-bench/py $C/wheels/*.whl
+PYTHONPATH=/tmp/gpu-bench/py python3 bench/gpu/torch_baseline.py --bundle /tmp/gpu-bench/app/bundle | tee /tmp/gpu-bench/torch.txt
 
 python3 - <<'PY'
 import json

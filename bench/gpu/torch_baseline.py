@@ -1,13 +1,13 @@
-"""GPU side of bench/gpu/run.sh: PyTorch running the same weights as the bundle's ONNX graphs.
+"""GPU side of bench/gpu/run.sh: PyTorch running the bundle's own weights (its ONNX graphs converted
+to torch modules by onnx2torch, bench/gpu/onnx_to_torch.py; the conversion is checked against
+onnxruntime first).
 
-The weights are the training run's checkpoints (training/runs/<config>), loaded through
-training/factory/export.load_models: the very PyTorch twins the ONNX graphs were exported from
-(fp16-stored weights rounded the same way). Measures (1) denoiser evaluations/s at several batch
-sizes in fp32 and bf16 autocast, (2) images/s for a 64-image batch: DDIM with classifier-free
-guidance (all 64 images in one 128-row call per step), decode, 8-bit quantization, embed, exact
-nearest neighbour against the bundle's references. Prints one "RESULT {json}" line.
+Measures (1) denoiser evaluations/s at several batch sizes in fp32 and bf16 autocast, (2) images/s
+for a 64-image batch: DDIM with classifier-free guidance (all 64 images in one 128-row call per
+step), decode, 8-bit quantization, embed, exact nearest neighbour against the bundle's training
+and holdout references. Prints one "RESULT {json}" line.
 
-Run: python3 bench/gpu/torch_baseline.py --config tiny --run-dir training/runs/tiny --bundle DIR
+Run: python3 bench/gpu/torch_baseline.py --bundle DIR [--batches 16,32,64,128] [--images 64]
 """
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "training"))
-from factory import export  # noqa: E402
-from factory.config import CONFIGS  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import onnx_to_torch  # noqa: E402
 
 
 def sync(dev: torch.device) -> None:
@@ -32,7 +30,8 @@ def sync(dev: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def timed(fn, dev: torch.device, min_s: float = 2.0) -> float:
+def rate(fn, dev: torch.device, min_s: float = 2.0) -> float:
+    """Calls per second after 3 warm-up calls, timed for at least min_s and 5 calls."""
     for _ in range(3):
         fn()
     sync(dev)
@@ -48,18 +47,17 @@ def timed(fn, dev: torch.device, min_s: float = 2.0) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--config", choices=sorted(CONFIGS), required=True)
-    p.add_argument("--run-dir", type=Path, required=True)
     p.add_argument("--bundle", type=Path, required=True)
     p.add_argument("--batches", default="16,32,64,128")
     p.add_argument("--images", type=int, default=64)
     a = p.parse_args()
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    cfg = CONFIGS[a.config]
-    m = export.load_models(cfg, a.run_dir).to(dev)
     man = json.loads((a.bundle / "manifest.json").read_text())
     L, sched, D = man["latent"], man["schedule"], man["privacy"]["embeddingDim"]
     result: dict = {"device": torch.cuda.get_device_name(0) if dev.type == "cuda" else "cpu", "torch": torch.__version__, "evaluationsPerSecond": {}, "imagesPerSecond": {}}
+    result["conversionMaxAbsDiff"] = onnx_to_torch.check(a.bundle, dev)
+    print(f"onnx2torch vs onnxruntime, max |difference| per graph: {result['conversionMaxAbsDiff']}", flush=True)
+    den, dec, emb = (onnx_to_torch.load(a.bundle / man["graphs"][g]["file"]).to(dev) for g in ("denoiser", "decoder", "embedder"))
 
     for dtype in ("fp32", "bf16"):
         for b in map(int, a.batches.split(",")):
@@ -69,13 +67,13 @@ def main() -> None:
 
             def run() -> None:
                 with torch.no_grad(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=dtype == "bf16"):
-                    m.denoiser(x, t, y)
+                    den(x, t, y)
 
-            rate = b * timed(run, dev)
-            result["evaluationsPerSecond"][f"{dtype}-{b}"] = rate
-            print(f"pytorch {dtype}: denoiser batch {b}: {rate:.0f} evaluations/s", flush=True)
+            r = b * rate(run, dev)
+            result["evaluationsPerSecond"][f"{dtype}-{b}"] = r
+            print(f"pytorch {dtype}: denoiser batch {b}: {r:.0f} evaluations/s", flush=True)
 
-    ac = torch.tensor(sched["alphasCumprod"], dtype=torch.float64)
+    ac = [float(v) for v in sched["alphasCumprod"]]
     T, S, g = sched["trainTimesteps"], man["sampling"]["defaultSteps"], man["sampling"]["defaultGuidance"]
     ts = [i * (T // S) for i in range(S)][::-1] if sched["timestepSpacing"] == "leading" else [round(T - i * T / S) - 1 for i in range(S)]
     ref = torch.from_numpy(np.fromfile(a.bundle / man["privacy"]["reference"]["file"], dtype="<f4").reshape(-1, D)).to(dev)
@@ -88,26 +86,25 @@ def main() -> None:
             x = torch.randn(n, L["channels"], L["height"], L["width"], device=dev)
             lab2 = torch.cat([labels, torch.full_like(labels, man["nullLabel"])])
             for i, t in enumerate(ts):
-                out = m.denoiser(torch.cat([x, x]), torch.full((2 * n,), float(t), device=dev), lab2).float()
+                out = den(torch.cat([x, x]), torch.full((2 * n,), float(t), device=dev), lab2).float()
                 pred = out[n:] + g * (out[:n] - out[n:])
-                a_t = float(ac[t])
-                a_p = float(ac[ts[i + 1]]) if i + 1 < len(ts) else (1.0 if sched["finalAlphaCumprod"] == "one" else float(ac[0]))
+                a_t = ac[t]
+                a_p = ac[ts[i + 1]] if i + 1 < len(ts) else (1.0 if sched["finalAlphaCumprod"] == "one" else ac[0])
                 if sched["predictionType"] == "epsilon":
                     x0, eps = (x - math.sqrt(1 - a_t) * pred) / math.sqrt(a_t), pred
                 else:
                     x0, eps = math.sqrt(a_t) * x - math.sqrt(1 - a_t) * pred, math.sqrt(a_t) * pred + math.sqrt(1 - a_t) * x
                 x = math.sqrt(a_p) * x0 + math.sqrt(1 - a_p) * eps
-            img = m.decoder(x).float()
-            u8 = torch.clamp(torch.round((img + 1) * 127.5), 0, 255)
-            e = m.embedder(u8 / 127.5 - 1).float()
+            u8 = torch.clamp(torch.round((dec(x).float() + 1) * 127.5), 0, 255)
+            e = emb(u8 / 127.5 - 1).float()
             torch.cdist(e, ref).min(dim=1)
             torch.cdist(e, hold).min(dim=1)
             u8.to(torch.uint8).cpu()
 
     for dtype in ("fp32", "bf16"):
-        rate = a.images * timed(lambda: pipeline(dtype), dev, min_s=3.0)
-        result["imagesPerSecond"][dtype] = rate
-        print(f"pytorch {dtype}: {a.images} images ({S} steps, guidance {g}): {rate:.2f} images/s", flush=True)
+        r = a.images * rate(lambda: pipeline(dtype), dev, min_s=3.0)
+        result["imagesPerSecond"][dtype] = r
+        print(f"pytorch {dtype}: {a.images} images ({S} steps, guidance {g}): {r:.2f} images/s", flush=True)
     print("RESULT " + json.dumps(result), flush=True)
 
 
