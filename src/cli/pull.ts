@@ -2,7 +2,7 @@
 // orderProgress subscription), downloads its archive (resuming), unpacks it into DIR and verifies
 // every sha256 and the certificate signature. Exit 0 only when everything checks out.
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiClient, CliError, subscribeUntil } from './api';
 import { ParsedArgs, stringOption } from './args';
 import { downloadArchive } from './download';
@@ -40,7 +40,10 @@ export async function pullCommand(api: ApiClient, args: ParsedArgs, out: NodeJS.
   await fs.mkdir(dir, { recursive: true });
 
   const done = await waitForCompletion(api, orderId, progress);
-  const archive = join(dir, `synthbus-${orderId}.${format}`);
+  // The archive stays in a hidden folder: dataset loaders skip hidden paths, and HuggingFace's
+  // would otherwise unpack a zip it finds and load every image twice.
+  const archive = join(dir, '.synthbus', `synthbus-${orderId}.${format}`);
+  await fs.mkdir(dirname(archive), { recursive: true });
   const have = await fs.stat(archive).then(() => true, () => false);
   if (!have) {
     await downloadArchive({

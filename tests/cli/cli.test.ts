@@ -61,9 +61,10 @@ it('pull resumes a download cut short, in the same run and in the next one, and 
   expect(proxy.downloadRanges.slice(5)).toEqual(['bytes=5000-']);
 
   const direct = Buffer.from(await (await fetch(await downloadLink(stack, partner.key, orderId, 'ZIP'), authorized(partner.key))).arrayBuffer());
-  const pulled = await fs.readFile(join(out, `synthbus-${orderId}.zip`));
+  const pulled = await fs.readFile(join(out, '.synthbus', `synthbus-${orderId}.zip`));
   expect(pulled.equals(direct)).toBe(true);
-  expect((await fs.readdir(out)).filter((f) => f.endsWith('.part') || f.endsWith('.etag'))).toEqual([]);
+  expect(await fs.readdir(join(out, '.synthbus'))).toEqual([`synthbus-${orderId}.zip`]); // no .part or .etag left
+  expect((await fs.readdir(out)).sort()).toEqual(['.synthbus', 'DATASET_CARD.md', 'MODEL_CARD.md', 'certificate.json', 'images', 'metadata.csv']);
 });
 
 it('verify-certificate passes on the pulled cohort and names a tampered image', async () => {
