@@ -1,6 +1,7 @@
 // Transport-level protections of the API: CSRF prevention, request size, depth and complexity
 // limits, masked internal errors, switchable introspection, and a LISTEN connection that heals.
 import { Client } from 'pg';
+import { maskError } from '../src/server/app';
 import { publishOrderEvent } from '../src/services/order-events';
 import { registerModels } from '../src/services/models';
 import { CATALOG_MODEL } from './helpers/model-summary';
@@ -96,4 +97,20 @@ test('the LISTEN connection reconnects after it is killed, and subscribers get t
   const evs = await stream;
   expect(events).toEqual(['SNAPSHOT', 'FAILED']);
   expect(evs[1].failureReason).toBe('test');
+});
+
+test('outside development an unexpected error reaches the client as a generic message; known codes pass', () => {
+  const logged: string[] = [];
+  const boom = new Error('relation "secret_table" does not exist');
+  const formatted = { message: boom.message, path: ['orders'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['Error: relation …', '    at Query.orders (src/resolvers/order.ts:1:1)'] } };
+  expect(maskError(false, (l) => logged.push(l))(formatted, boom)).toEqual({
+    message: 'Internal server error; the incident was logged.',
+    path: ['orders'],
+    locations: undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+  expect(logged[0]).toContain('relation "secret_table" does not exist');
+  expect(maskError(true, () => undefined)(formatted, boom)).toBe(formatted);
+  const known = { message: 'No order with id "x" exists for you.', extensions: { code: 'NOT_FOUND' } };
+  expect(maskError(false, () => undefined)(known, new Error())).toBe(known);
 });

@@ -87,7 +87,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
         return undefined;
       },
       context: (ctx): GraphQLContext => ({ ...deps, principal: ctx.extra.principal ?? null, ip: ctx.extra.request.socket.remoteAddress ?? '' }),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)) as unknown as readonly GraphQLError[],
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
     },
     wss,
   );
