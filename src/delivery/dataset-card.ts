@@ -61,7 +61,7 @@ ${table}
   is reproducible from the same model bundle.
 - Privacy check: every image's nearest neighbour among the model's training images was found by
   exact search; an image closer than the calibrated threshold was never delivered but resampled
-  with a new seed (${c.rejections} such resamplings in this cohort). \`nn_distance\` is each
+  with a new seed (resamplings in this cohort: ${c.rejections}). \`nn_distance\` is each
   delivered image's distance to its nearest training image.
 - Ordered ${c.createdAt.toISOString()}, completed ${c.finishedAt.toISOString()}; certificate \`${c.certificateId}\`.
 

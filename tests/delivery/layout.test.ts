@@ -86,7 +86,7 @@ for i in range(3): Image.new("L", (16, 16), 40 * i).save("${dir}/%d.png" % i)`])
     expect(card).toContain('| 3 | 2 | `images/3/` |');
     expect(card).toContain('Licence of the training data: permissive, citation required');
     expect(card).toContain('> Gómez-Flores et al., BUS-BRA, Medical Physics 2023');
-    expect(card).toContain('1 such resamplings');
+    expect(card).toContain('resamplings in this cohort: 1');
     expect(card).not.toMatch(/fixture/);
     expect(datasetCard({ ...cardInput, model: { ...cardInput.model, fixture: true } })).toMatch(/tiny test model \(a fixture\)/);
   });
