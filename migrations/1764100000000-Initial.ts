@@ -109,6 +109,7 @@ export class Initial1764100000000 implements MigrationInterface {
         nn_distance double precision NOT NULL,
         rejections integer NOT NULL,
         record jsonb NOT NULL,
+        delivered_by text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (order_id, idx)
       )`);

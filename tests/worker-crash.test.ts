@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import type { CohortParams } from '../src/generation/contract';
@@ -86,11 +87,20 @@ test('kill -9 of a worker mid-order: the order completes exactly, byte-identical
   // Exactly one row per index, with the requested class.
   const db = new Client({ connectionString: stack.databaseUrl });
   await db.connect();
-  const { rows } = await db.query<{ idx: number; birads: number; sha256: string }>('SELECT idx, birads, sha256 FROM order_images WHERE order_id = $1 ORDER BY idx', [order.id]);
+  const { rows } = await db.query<{ idx: number; birads: number; sha256: string; delivered_by: string }>(
+    'SELECT idx, birads, sha256, delivered_by FROM order_images WHERE order_id = $1 ORDER BY idx',
+    [order.id],
+  );
   await db.end();
   expect(rows.map((r) => r.idx)).toEqual([...Array(size).keys()]);
   const perClass = rows.reduce((acc, r) => ((acc[r.birads] = (acc[r.birads] ?? 0) + 1), acc), {} as Record<number, number>);
   expect(perClass).toEqual({ [a]: 5, [b]: 7 });
+  // The killed worker made the images before its death (one more may have landed between the
+  // event and the kill); the restarted workers made the rest, its unfinished shard included.
+  const byVictim = rows.filter((r) => r.delivered_by === `${os.hostname()}:${victim.pid}`).length;
+  expect(byVictim).toBeGreaterThanOrEqual(3);
+  expect(byVictim).toBeLessThan(size);
+  expect(new Set(rows.map((r) => r.delivered_by)).size).toBeGreaterThanOrEqual(2);
 
   // The uninterrupted reference: the same order's images generated in one go.
   const fresh = await gqlOk(stack.url, `query($id: ID!) { order(id: $id) { seed steps guidance counts { birads count } } }`, { id: order.id }, partner.key);

@@ -46,6 +46,8 @@ export class OrderImageEntity {
   @Column('double precision', { name: 'nn_distance' }) nnDistance: number;
   @Column('integer') rejections: number;
   @Column('jsonb') record: unknown;
+  /** The worker (host:pid) that recorded the image. */
+  @Column('text', { name: 'delivered_by' }) deliveredBy: string;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
 

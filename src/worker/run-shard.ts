@@ -15,6 +15,8 @@ export interface ShardDeps {
   engine: SamplingEngine;
   store: ContentStore;
   batchSize: number;
+  /** Recorded with each image: which worker made it. */
+  workerId: string;
   log: (line: string) => void;
 }
 
@@ -41,11 +43,11 @@ async function deliver(deps: ShardDeps, orderId: string, img: DeliveredImage): P
   const r = img.record;
   await deps.ds.transaction(async (m) => {
     const inserted = (await m.query(
-      `INSERT INTO order_images (order_id, idx, birads, sha256, seed, attempt, nn_distance, rejections, record)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+      `INSERT INTO order_images (order_id, idx, birads, sha256, seed, attempt, nn_distance, rejections, record, delivered_by)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
         WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1 AND status = 'RUNNING')
        ON CONFLICT (order_id, idx) DO NOTHING RETURNING idx`,
-      [orderId, r.index, r.birads, r.sha256, r.seed, r.attempt, r.nnDistance, r.rejections.length, JSON.stringify(r)],
+      [orderId, r.index, r.birads, r.sha256, r.seed, r.attempt, r.nnDistance, r.rejections.length, JSON.stringify(r), deps.workerId],
     )) as unknown[];
     if (inserted.length) await publishOrderEvent(m, orderId, 'IMAGE_DELIVERED', { index: r.index, birads: r.birads, nnDistance: r.nnDistance });
   });

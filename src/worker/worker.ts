@@ -3,6 +3,7 @@
 // (SYNTHBUS_SHARD_EXPIRE_SECONDS, sized to a shard's real duration); the maintenance that every
 // worker runs (every SYNTHBUS_MAINTENANCE_SECONDS) then returns it to the queue and another
 // worker redoes only the images that were not recorded.
+import os from 'node:os';
 import type PgBoss from 'pg-boss';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
@@ -26,7 +27,8 @@ export async function startWorker(config: Config, url: string, log: (line: strin
   await registerModels(ds, eng.models());
   await registerSigningKeys(ds, eng.publicKeys());
   const boss = await openQueue(url, { maintenanceSeconds: config.maintenanceSeconds });
-  const deps = { ds, engine: eng, store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, log };
+  const workerId = `${os.hostname()}:${process.pid}`;
+  const deps = { ds, engine: eng, store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, workerId, log };
 
   const handle = async ([job]: PgBoss.JobWithMetadata<ShardJob>[]) => {
     try {
@@ -51,7 +53,7 @@ export async function startWorker(config: Config, url: string, log: (line: strin
   for (let i = 0; i < config.workerConcurrency; i++) {
     await boss.work<ShardJob>(SHARD_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, handle);
   }
-  log(`worker: ${config.workerConcurrency} slot(s) on queue ${SHARD_QUEUE}; models ${eng.models().map((m) => m.modelId).join(', ')}`);
+  log(`worker ${workerId}: ${config.workerConcurrency} slot(s) on queue ${SHARD_QUEUE}; models ${eng.models().map((m) => m.modelId).join(', ')}`);
   return {
     engine: eng,
     close: async () => {
