@@ -52,7 +52,7 @@ export class KeyRing {
     const dir = join(opts.dataDir, 'keys');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const ringPath = join(dir, 'keyring.json');
-    const ring: KeyRingFile = existsSync(ringPath) ? (JSON.parse(readFileSync(ringPath, 'utf8')) as KeyRingFile) : { keys: [] };
+    const ring = existsSync(ringPath) ? readRing(ringPath) : { keys: [] };
     let current: SigningKey;
     if (opts.keyFile) {
       current = loadPrivateKey(opts.keyFile, opts.passphrase);
@@ -96,6 +96,17 @@ export class KeyRing {
     renameSync(`${path}.tmp`, path);
     chmodSync(path, 0o644);
   }
+}
+
+function readRing(path: string): KeyRingFile {
+  let ring: KeyRingFile;
+  try {
+    ring = JSON.parse(readFileSync(path, 'utf8')) as KeyRingFile;
+  } catch (e) {
+    throw new Error(`key ring ${path} cannot be read: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(ring.keys)) throw new Error(`key ring ${path} has no "keys" list`);
+  return ring;
 }
 
 /** Makes a key pair, writes its private key under `dir` and records it as the ring's generated key. */

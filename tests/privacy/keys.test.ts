@@ -59,6 +59,12 @@ describe('KeyRing', () => {
     expect(verify(null, Buffer.from('hello'), createPublicKey(oldKey!.publicKeyPem), Buffer.from(oldSignature, 'base64'))).toBe(true);
   });
 
+  it('names a damaged key ring file', () => {
+    KeyRing.open({ dataDir: dir });
+    writeFileSync(join(dir, 'keys', 'keyring.json'), '{"keys": [');
+    expect(() => KeyRing.open({ dataDir: dir })).toThrow(/key ring .*keyring\.json cannot be read/);
+  });
+
   it('uses a configured key file, and refuses one that is not Ed25519', () => {
     const other = KeyRing.open({ dataDir: join(dir, 'other') });
     const keyFile = join(dir, 'other', 'keys', `${other.current.keyId}.pem`);
