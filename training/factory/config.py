@@ -1,7 +1,7 @@
 """Training configurations: `tiny` (CPU test fixture, 64x64) and `real` (GPU, 256x256)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,6 @@ class Config:
     eval_classifier_steps: int = 1500
     default_steps: int = 25
     default_guidance: float = 3.0
-    extra: dict = field(default_factory=dict)
 
     @property
     def latent_size(self) -> int:
@@ -77,7 +76,7 @@ TINY = Config(
     image_size=64,
     vae=VaeConfig(widths=(16, 32, 48, 64), latent_channels=4, steps=500, batch=16, lr=2e-3),
     dit=DitConfig(patch=2, hidden=96, depth=3, heads=3, steps=3000, batch=64, lr=1e-3, ema_decay=0.995),
-    embedder=EmbedderConfig(widths=(16, 32, 64, 96), dim=64, steps=600, batch=64, lr=2e-3),
+    embedder=EmbedderConfig(widths=(16, 32, 64, 96), dim=64, steps=1000, batch=64, lr=2e-3),
     fixture=True,
     weights_fp16=True,  # exercises the fp16-storage path the real bundle uses, and halves the fixture
     eval_samples=1000,

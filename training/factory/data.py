@@ -9,6 +9,19 @@ from pathlib import Path
 BIRADS_CLASSES = (2, 3, 4, 5)
 SPLIT_FIELDS = ("ID", "Case", "BIRADS")
 
+# Case ids that are one patient: their images are the same scans (same burned-in age and side text,
+# one with calipers and one without), found as cross-case near-duplicates by the copy-detection
+# embedder and confirmed by eye. They are kept in one split and never count as "other" patients.
+LINKED_CASES = ((44, 65), (341, 356))
+
+
+def patient_of(case: int) -> int:
+    """The patient group of a Case: the smallest case id it is linked with."""
+    for group in LINKED_CASES:
+        if case in group:
+            return min(group)
+    return case
+
 
 @dataclass(frozen=True)
 class Record:
@@ -32,24 +45,24 @@ def read_metadata(csv_path: Path) -> list[Record]:
 
 
 def split_by_case(records: list[Record], val_fraction: float, seed: int) -> tuple[list[Record], list[Record]]:
-    """Splits by patient, stratified by the patient's BI-RADS, so no Case is in both splits.
+    """Splits by patient (linked Cases together), stratified by BI-RADS, so no patient is in both splits.
 
     A patient's views share one BI-RADS in BUS-BRA; a patient with several is stratified by its first.
     Both lists keep the metadata's order.
     """
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
-    case_class: dict[int, int] = {}
+    patient_class: dict[int, int] = {}
     for r in records:
-        case_class.setdefault(r.case, r.birads)
+        patient_class.setdefault(patient_of(r.case), r.birads)
     rng = random.Random(seed)
-    val_cases: set[int] = set()
+    val_patients: set[int] = set()
     for birads in BIRADS_CLASSES:
-        cases = sorted(c for c, b in case_class.items() if b == birads)
-        rng.shuffle(cases)
-        val_cases.update(cases[: round(len(cases) * val_fraction)])
-    train = [r for r in records if r.case not in val_cases]
-    val = [r for r in records if r.case in val_cases]
+        patients = sorted(p for p, b in patient_class.items() if b == birads)
+        rng.shuffle(patients)
+        val_patients.update(patients[: round(len(patients) * val_fraction)])
+    train = [r for r in records if patient_of(r.case) not in val_patients]
+    val = [r for r in records if patient_of(r.case) in val_patients]
     return train, val
 
 

@@ -12,7 +12,7 @@ from . import arrays, onnx_export, privacy, train_dit, train_embedder, train_vae
 from .augment import copy_augment
 from .common import device, log, to_model_range
 from .config import Config
-from .data import BIRADS_CLASSES
+from .data import BIRADS_CLASSES, patient_of
 from .nets.vae import ScaledDecoder
 from .pack import Pack
 from .schedule import alphas_cumprod, sample_ddim
@@ -84,7 +84,8 @@ def privacy_section(cfg: Config, m: Models, pack: Pack, bundle: Path) -> dict:
     train, val = pack.subset(~pack.is_val), pack.subset(pack.is_val)
     ref = train_embedder.embed(m.embedder, to_model_range(train.images), dev).numpy()
     hold = train_embedder.embed(m.embedder, to_model_range(val.images), dev).numpy()
-    train_nn = privacy.nearest(ref, ref, train.cases, train.cases)
+    patients = np.array([patient_of(int(c)) for c in train.cases])
+    train_nn = privacy.nearest(ref, ref, patients, patients)
     holdout_nn = privacy.nearest(hold, ref)
     threshold = privacy.calibrate_threshold(train_nn, cfg.threshold_quantile)
     # copies of validation images, searched against the training reference plus the originals

@@ -20,7 +20,7 @@ import torch
 from . import export, manifest, model_card, provenance, train_dit, train_embedder, train_vae
 from .common import device, log
 from .config import CONFIGS, Config
-from .data import BIRADS_CLASSES
+from .data import BIRADS_CLASSES, LINKED_CASES
 from .pack import Pack, load_pack
 from .verify_bundle import verify
 
@@ -58,6 +58,8 @@ def train_all(cfg: Config, pack: Pack, run_dir: Path, deadline: Deadline) -> boo
 def build_bundle(cfg: Config, pack: Pack, run_dir: Path, bundle: Path) -> dict:
     t0 = time.time()
     if bundle.exists():
+        if any(bundle.iterdir()) and not (bundle / "manifest.json").exists():
+            raise FileExistsError(f"{bundle} is not empty and holds no bundle: refusing to replace it")
         shutil.rmtree(bundle)
     bundle.mkdir(parents=True)
     m = export.load_models(cfg, run_dir)
@@ -102,7 +104,7 @@ def build_bundle(cfg: Config, pack: Pack, run_dir: Path, bundle: Path) -> dict:
             "trainedFor": ", ".join(f"{k} {v:.0f} s" for k, v in ev["timingsSeconds"].items()),
             "fixture": cfg.fixture,
             "preprocessing": provenance.PREPROCESSING,
-            "split": {"train": int((~pack.is_val).sum()), "validation": int(pack.is_val.sum()), "trainPatients": int(len(np.unique(pack.cases[~pack.is_val]))), "validationPatients": int(len(np.unique(pack.cases[pack.is_val])))},
+            "split": {"train": int((~pack.is_val).sum()), "validation": int(pack.is_val.sum()), "trainCases": int(len(np.unique(pack.cases[~pack.is_val]))), "validationCases": int(len(np.unique(pack.cases[pack.is_val]))), "linkedCases": [list(g) for g in LINKED_CASES]},
         },
         "evaluation": ev,
         "files": {},

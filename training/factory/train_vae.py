@@ -78,5 +78,6 @@ def latent_dataset(vae: VAE, pack: Pack, scale: float, dev: torch.device) -> tup
     """Scaled latent means of every training image and of its mirror image (flip augmentation)."""
     x = to_model_range(pack.images[~pack.is_val])
     z = torch.cat([encode_means(vae.to(dev), x, dev), encode_means(vae, x.flip(-1), dev)]) * scale
-    assert math.isfinite(float(z.std())), "latents are not finite"
+    if not math.isfinite(float(z.std())):
+        raise FloatingPointError("VAE latents are not finite: the VAE diverged")
     return z, torch.from_numpy(np.concatenate([pack.birads[~pack.is_val]] * 2))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from factory.data import BIRADS_CLASSES, Record, read_split, split_by_case, write_split
+from factory.data import BIRADS_CLASSES, LINKED_CASES, Record, patient_of, read_split, split_by_case, write_split
 
 SPLITS = Path(__file__).resolve().parents[1] / "splits"
 
@@ -48,9 +48,19 @@ def test_split_round_trips_through_csv(tmp_path):
     assert read_split(tmp_path / "s.csv") == [Record(r.image_id, r.case, r.birads) for r in recs]
 
 
+def test_linked_cases_stay_together():
+    recs = [Record(f"bus_{c:04d}-s", c, 4) for c in range(1, 400)]
+    for seed in range(20):
+        train, val = split_by_case(recs, 0.3, seed)
+        val_cases = {r.case for r in val}
+        for group in LINKED_CASES:
+            assert len({c in val_cases for c in group}) == 1
+    assert patient_of(65) == patient_of(44) == 44 and patient_of(7) == 7
+
+
 def test_committed_split_separates_patients():
     train, val = read_split(SPLITS / "train.csv"), read_split(SPLITS / "val.csv")
-    assert {r.case for r in train}.isdisjoint({r.case for r in val})
+    assert {patient_of(r.case) for r in train}.isdisjoint({patient_of(r.case) for r in val})
     assert len(train) + len(val) == 1597
     share = len({r.case for r in val}) / len({r.case for r in train + val})
     assert 0.08 < share < 0.12
