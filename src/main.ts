@@ -43,6 +43,11 @@ function onShutdown(stops: (() => Promise<void>)[]): void {
     if (stopping) return;
     stopping = true;
     log(`${signal}: shutting down`);
+    // A stop that hangs (e.g. the database vanished first) must not keep the process alive.
+    setTimeout(() => {
+      log('shutdown took over 60 s; exiting anyway');
+      process.exit(1);
+    }, 60_000).unref();
     for (const s of [...stops].reverse()) await s().catch((e: Error) => log(`shutdown: ${e.message}`));
     process.exit(0);
   };

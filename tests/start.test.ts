@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, gqlOk } from './helpers/stack';
+import { FIXTURE_BUNDLE_DIR } from '../src/generation/bundle';
+import { REPO_ROOT, createDatabase, gqlOk } from './helpers/stack';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-start-'));
 const running: ChildProcess[] = [];
@@ -26,6 +27,23 @@ function start(): Promise<{ child: ChildProcess; url: string; output: () => stri
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
+  });
+}
+
+/** Spawns `main.js <cmd>` and resolves once `ready` matches its output. */
+function spawnMain(cmd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${out}`)));
   });
 }
 
@@ -67,4 +85,18 @@ test('start prints the endpoint and a one-time admin key; survives a SIGKILLed p
   await gqlOk(second.url, `{ partners { id } }`, {}, another);
   second.child.kill('SIGTERM');
   expect(await exited(second.child)).toBe(0);
+});
+
+test('migrate, api and worker run as separate processes against DATABASE_URL and stop cleanly on SIGTERM', async () => {
+  const url = await createDatabase();
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: url, PORT: '0', SYNTHBUS_DATA_DIR: dataDir, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR };
+  await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'migrate'], { env });
+  const api = await spawnMain('api', env, /SynthBUS GraphQL endpoint: (http:\/\/\S+)/);
+  const worker = await spawnMain('worker', env, /worker \S+: 1 slot\(s\)/);
+  const { models } = await gqlOk(api.match[1], `{ models { modelId } }`);
+  expect(models).toHaveLength(1); // announced by the worker, served by the API
+  api.child.kill('SIGTERM');
+  worker.child.kill('SIGTERM');
+  expect(await exited(api.child)).toBe(0);
+  expect(await exited(worker.child)).toBe(0);
 });

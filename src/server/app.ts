@@ -105,6 +105,9 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     schema,
     introspection: config.introspection,
     csrfPrevention: true,
+    // main.ts owns shutdown (API, worker, embedded database, in order); Apollo's own signal
+    // handlers would race it.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: dev,
     formatError: format,
     plugins: [
