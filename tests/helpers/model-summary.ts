@@ -2,7 +2,12 @@
 // reads models from the catalog table that workers fill; this writes one row there directly.
 import type { ModelSummary } from '../../src/generation/contract';
 
+// Provenance the engine reports (ModelSummary.trainingData), spread in so that this file compiles
+// whether or not the contract already declares it.
+const provenance = { trainingData: { dataset: 'BUS-BRA', licence: 'CC BY 4.0', citation: 'Gomez-Flores et al., BUS-BRA, Medical Physics 2024' } };
+
 export const CATALOG_MODEL: ModelSummary = {
+  ...provenance,
   modelId: 'catalog-test-model',
   name: 'Catalog test model',
   bundleHash: 'f'.repeat(64),
