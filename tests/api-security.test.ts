@@ -35,6 +35,9 @@ test('queries deeper or more complex than the limits are refused before they run
   expect(deep.errors?.[0]).toMatchObject({ message: 'Query depth 7 exceeds the limit of 6.', extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' } });
   const wide = await gql(stack.url, `{ orders(first: 100) { edges { cursor node { id status size } } } }`, {}, stack.adminKey);
   expect(wide.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' });
+  // Without `first`, a connection counts as its default page of 20.
+  const nested = await gql(stack.url, `{ orders { edges { node { images { edges { cursor } } } } } }`, {}, stack.adminKey);
+  expect(nested.errors?.[0].extensions).toMatchObject({ reason: 'QUERY_TOO_COMPLEX' });
   const fine = await gql(stack.url, `{ orders(first: 10) { edges { cursor node { id status size } } } }`, {}, stack.adminKey);
   expect(fine.errors).toBeUndefined();
 });

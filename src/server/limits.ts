@@ -1,17 +1,21 @@
 // Limits that refuse expensive queries before they run: a maximum depth, and a
 // complexity estimate where each field costs 1, multiplied by the page size of list arguments.
+import { DEFAULT_PAGE } from '../services/order-access';
 import { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, ValueNode } from 'graphql';
 
+/** The page size a field will return: its first/last argument, or the default for a connection. */
 function pageArg(node: FieldNode, variables: Record<string, unknown>): number {
   const arg = node.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
-  if (!arg) return 1;
+  const isConnection = node.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'edges') ?? false;
+  const fallback = isConnection ? DEFAULT_PAGE : 1;
+  if (!arg) return fallback;
   const v: ValueNode = arg.value;
   if (v.kind === Kind.INT) return Math.max(1, Number(v.value));
   if (v.kind === Kind.VARIABLE) {
     const n = Number(variables[v.name.value]);
-    return Number.isFinite(n) && n > 0 ? n : 1;
+    return Number.isFinite(n) && n > 0 ? n : fallback;
   }
-  return 1;
+  return fallback;
 }
 
 interface Cost {

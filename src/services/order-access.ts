@@ -23,6 +23,7 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE = 100;
+export const DEFAULT_PAGE = 20;
 
 function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts), 'utf8').toString('base64url');
@@ -39,7 +40,7 @@ function decodeCursor(cursor: string, field: string): unknown[] {
 }
 
 export function pageSize(first: number | null | undefined): number {
-  const n = first ?? 20;
+  const n = first ?? DEFAULT_PAGE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw badInput('first', 'PAGE_SIZE_INVALID', `first must be from 1 to ${MAX_PAGE}, got ${n}.`);
   return n;
 }
