@@ -18,22 +18,20 @@ export interface DatasetCardInput {
   rejections: number;
   createdAt: Date;
   finishedAt: Date;
-  trainingData: TrainingData | null;
+  trainingData: TrainingData;
 }
 
 export function datasetCard(c: DatasetCardInput): string {
   const size = c.counts.reduce((n, k) => n + k.count, 0);
   const table = c.counts.map((k) => `| ${k.birads} | ${k.count} | \`images/${k.birads}/\` |`).join('\n');
-  const training = c.trainingData
-    ? [
-        `The model was trained on **${c.trainingData.dataset}**.`,
-        '',
-        `- Licence of the training data: ${c.trainingData.licence}`,
-        `- Required citation (cite it in any work that uses this cohort):`,
-        '',
-        `  > ${c.trainingData.citation.replace(/\n/g, '\n  > ')}`,
-      ]
-    : ['The model bundle does not declare its training data here; see MODEL_CARD.md for its provenance, licence and citation.'];
+  const training = [
+    `The model was trained on **${c.trainingData.dataset}**.`,
+    '',
+    `- Licence of the training data: ${c.trainingData.licence}`,
+    `- Required citation (cite it in any work that uses this cohort):`,
+    '',
+    `  > ${c.trainingData.citation.replace(/\n/g, '\n  > ')}`,
+  ];
   return `# Synthetic breast-ultrasound cohort ${c.orderId}
 
 **Every image in this dataset is synthetic.** Each was sampled by a generative model; none is a

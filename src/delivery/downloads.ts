@@ -3,7 +3,6 @@
 // a link can never reach another partner's rows even if the token check were wrong.
 import { DataSource } from 'typeorm';
 import { OrderEntity } from '../entities/order';
-import type { ModelSummary } from '../generation/contract';
 import { toCertificateFile, PublishedKey } from '../privacy/certificate-file';
 import { AppError } from '../services/errors';
 import { findModel } from '../services/models';
@@ -11,7 +10,7 @@ import { scopedOrders } from '../services/order-access';
 import type { PartnerPrincipal } from '../services/principal';
 import { ArchivePlan, planEtag } from './archive-plan';
 import { cohortEntries, ImageReader } from './cohort-entries';
-import { datasetCard, TrainingData } from './dataset-card';
+import { datasetCard } from './dataset-card';
 import { ArchiveFormat, DownloadClaims, signDownloadToken } from './links';
 import { tarPlan } from './tar';
 import { zipPlan } from './zip';
@@ -68,18 +67,6 @@ export async function createDownloadLink(
   return { url: `${(deps.publicUrl ?? '').replace(/\/+$/, '')}/downloads/${token}`, expiresAt: new Date(expiresAt * 1000) };
 }
 
-/**
- * What the model bundle says about its training data. ModelSummary (the engine contract) does not
- * carry it yet; when the engine adds the optional `provenance` member, the card quotes it.
- */
-function trainingDataOf(model: ModelSummary): TrainingData | null {
-  const p = (model as ModelSummary & { provenance?: Partial<TrainingData> }).provenance;
-  if (p && typeof p.dataset === 'string' && typeof p.licence === 'string' && typeof p.citation === 'string') {
-    return { dataset: p.dataset, licence: p.licence, citation: p.citation };
-  }
-  return null;
-}
-
 /** The archive for a checked link's claims; the caller has verified the token for `who`. */
 export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal, claims: DownloadClaims): Promise<PreparedDownload> {
   const order = await completedOrder(deps, who, claims.orderId);
@@ -115,7 +102,7 @@ export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal,
         rejections: images.reduce((n, i) => n + i.rejections, 0),
         createdAt: order.createdAt,
         finishedAt,
-        trainingData: trainingDataOf(model),
+        trainingData: model.trainingData,
       }),
     },
     deps.store,

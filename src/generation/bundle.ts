@@ -95,6 +95,11 @@ export function readBundle(dirIn: string): Bundle {
       evaluation: manifest.evaluation,
       modelCard,
       fixture: manifest.provenance.fixture === true,
+      trainingData: {
+        dataset: manifest.provenance.dataset,
+        licence: manifest.provenance.licence,
+        citation: manifest.provenance.citation,
+      },
     },
   };
 }

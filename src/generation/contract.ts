@@ -23,6 +23,8 @@ export interface ModelSummary {
   modelCard: string | null;
   /** True for the tiny CPU-trained test fixture. */
   fixture: boolean;
+  /** The real data the model learned from, quoted in every cohort's dataset card. */
+  trainingData: { dataset: string; licence: string; citation: string };
 }
 
 /** Parameters of one cohort that every image of it shares. */
