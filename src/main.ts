@@ -79,6 +79,7 @@ async function start(config: Config): Promise<void> {
       ? 'The admin key above is printed only on this first start.'
       : 'Admin key: run `node dist/src/main.js admin-key` (same environment) to issue one; it is shown once.',
   );
+  if (config.playground) log(`Playground (GraphQL IDE, works offline): ${new URL('/playground', api.url).href}`);
   // Last, so that whoever waits for it has seen everything above.
   log(`SynthBUS GraphQL endpoint: ${api.url} (subscriptions: ${api.wsUrl})`);
 }
