@@ -45,6 +45,11 @@ const CONTENT_TYPES: Record<ArchiveFormat, string> = { zip: 'application/zip', t
 
 async function completedOrder(deps: DeliveryDeps, who: PartnerPrincipal, orderId: string): Promise<OrderEntity> {
   const order = await scopedOrders(deps.ds, who).find(orderId);
+  if (order.status === 'FAILED' || order.status === 'CANCELLED') {
+    // Final: it will never complete, so say why rather than "once it is completed".
+    const why = order.status === 'FAILED' ? `failed (${order.failureReason ?? 'no reason recorded'})` : 'was cancelled';
+    throw new AppError('CONFLICT', 'ORDER_NOT_COMPLETED', `Order ${order.id} ${why}; its cohort is not delivered and cannot be downloaded.`);
+  }
   if (order.status !== 'COMPLETED' || !order.finishedAt) {
     throw new AppError('CONFLICT', 'ORDER_NOT_COMPLETED', `Order ${order.id} is ${order.status.toLowerCase()}; its cohort can be downloaded once it is completed.`);
   }

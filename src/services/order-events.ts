@@ -55,16 +55,21 @@ export async function orderProgress(m: DataSource | EntityManager, orderId: stri
   };
 }
 
-/** Reads the order's progress and NOTIFYs it as an event of `type` (delivered on commit). */
+/**
+ * Reads the order's progress and NOTIFYs it as an event of `type` (delivered on commit).
+ * `unrecordedRejections`: rejections the publishing worker has heard whose images are not recorded
+ * yet (the stored figure counts a rejection only once its image is delivered); added to `rejected`.
+ */
 export async function publishOrderEvent(
   m: DataSource | EntityManager,
   orderId: string,
   type: OrderEventType,
   extra: Pick<OrderEvent, 'index' | 'birads' | 'nnDistance'> = {},
+  unrecordedRejections = 0,
 ): Promise<OrderEvent | null> {
   const progress = await orderProgress(m, orderId);
   if (!progress) return null;
-  const event: OrderEvent = { ...progress, ...extra, type, at: new Date().toISOString() };
+  const event: OrderEvent = { ...progress, rejected: progress.rejected + unrecordedRejections, ...extra, type, at: new Date().toISOString() };
   await m.query('SELECT pg_notify($1, $2)', [ORDER_EVENTS_CHANNEL, JSON.stringify(event)]);
   return event;
 }

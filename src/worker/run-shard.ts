@@ -36,8 +36,11 @@ async function markStarted(ds: DataSource, orderId: string): Promise<void> {
   });
 }
 
-/** Stores the bytes, then records the image (if absent and the order still runs) with its event. */
-async function deliver(deps: ShardDeps, orderId: string, img: DeliveredImage): Promise<void> {
+/**
+ * Stores the bytes, then records the image (if absent and the order still runs) with its event;
+ * `unrecordedRejections` are the rejections of this batch's images still to be recorded.
+ */
+async function deliver(deps: ShardDeps, orderId: string, img: DeliveredImage, unrecordedRejections: number): Promise<void> {
   const sha = await deps.store.put(img.png);
   if (sha !== img.record.sha256) throw new Error(`image ${img.record.index}: engine reported sha256 ${img.record.sha256}, bytes hash to ${sha}`);
   const r = img.record;
@@ -49,7 +52,7 @@ async function deliver(deps: ShardDeps, orderId: string, img: DeliveredImage): P
        ON CONFLICT (order_id, idx) DO NOTHING RETURNING idx`,
       [orderId, r.index, r.birads, r.sha256, r.seed, r.attempt, r.nnDistance, r.rejections.length, JSON.stringify(r), deps.workerId],
     )) as unknown[];
-    if (inserted.length) await publishOrderEvent(m, orderId, 'IMAGE_DELIVERED', { index: r.index, birads: r.birads, nnDistance: r.nnDistance });
+    if (inserted.length) await publishOrderEvent(m, orderId, 'IMAGE_DELIVERED', { index: r.index, birads: r.birads, nnDistance: r.nnDistance }, unrecordedRejections);
   });
 }
 
@@ -97,12 +100,29 @@ export async function runShard(deps: ShardDeps, job: ShardJob): Promise<void> {
   for (let b = 0; b < missing.length; b += deps.batchSize) {
     if ((await statusOf(deps.ds, order.id)) !== 'RUNNING') return; // cancelled while we worked
     const items = missing.slice(b, b + deps.batchSize).map((index) => ({ index, birads: classOfIndex(order.counts, index) }));
-    const images = await deps.engine.generate(paramsOf(order), items, (rej) => {
-      publishOrderEvent(deps.ds, order.id, 'IMAGE_REJECTED', { index: rej.index, birads: classOfIndex(order.counts, rej.index), nnDistance: rej.nnDistance }).catch((e: Error) =>
-        deps.log(`order ${order.id}: could not publish a rejection: ${e.message}`),
-      );
-    });
-    for (const img of images) await deliver(deps, order.id, img);
+    // A rejection is stored with its image, which is recorded only after the batch, so each event
+    // adds the batch's rejections heard so far (each counts itself). The events go out one after
+    // another and all before the batch's images land: this worker's figures never go down, and no
+    // rejection is announced after the order's final event.
+    let heard = 0;
+    let published: Promise<unknown> = Promise.resolve();
+    let images: DeliveredImage[];
+    try {
+      images = await deps.engine.generate(paramsOf(order), items, (rej) => {
+        const soFar = ++heard;
+        const extra = { index: rej.index, birads: classOfIndex(order.counts, rej.index), nnDistance: rej.nnDistance };
+        published = published
+          .then(() => publishOrderEvent(deps.ds, order.id, 'IMAGE_REJECTED', extra, soFar))
+          .catch((e: Error) => deps.log(`order ${order.id}: could not publish a rejection: ${e.message}`));
+      });
+    } finally {
+      await published;
+    }
+    let unrecorded = images.reduce((n, img) => n + img.record.rejections.length, 0);
+    for (const img of images) {
+      unrecorded -= img.record.rejections.length;
+      await deliver(deps, order.id, img, unrecorded);
+    }
   }
   await finalize(deps, order.id);
 }
