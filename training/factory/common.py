@@ -5,6 +5,7 @@ import copy
 import time
 from contextlib import nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -66,6 +67,9 @@ class Timer:
         return time.time() - self.start
 
 
+M = TypeVar("M", bound=torch.nn.Module)
+
+
 def save(path: Path, **state) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -75,6 +79,13 @@ def save(path: Path, **state) -> None:
 
 def load(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def restore(path: Path, model: M) -> tuple[M, dict]:
+    """A finished stage saved by `save(path, model=..., result=...)`: its weights into `model` (in eval mode) and its result."""
+    saved = load(path)
+    model.load_state_dict(saved["model"])
+    return model.eval(), saved["result"]
 
 
 def log(msg: str) -> None:

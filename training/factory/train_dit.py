@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 from torch.nn import functional as F
 
-from .common import Batches, Ema, autocast, device, load, log, save, train_loop
+from .common import Batches, Ema, autocast, device, log, restore, save, train_loop
 from .config import Config
 from .data import BIRADS_CLASSES
 from .nets.dit import DiT
@@ -73,7 +73,4 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
 
 def load_trained(cfg: Config, run_dir: Path) -> tuple[DiT, dict]:
     """The EMA weights: what ships."""
-    saved = load(run_dir / "dit.pt")
-    model = build(cfg)
-    model.load_state_dict(saved["model"])
-    return model.eval(), saved["result"]
+    return restore(run_dir / "dit.pt", build(cfg))

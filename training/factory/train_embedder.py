@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from .augment import copy_augment
-from .common import Batches, autocast, device, load, log, save, to_model_range, train_loop
+from .common import Batches, autocast, device, log, restore, save, to_model_range, train_loop
 from .config import Config
 from .nets.embedder import Embedder, nt_xent
 from .pack import Pack
@@ -44,10 +44,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
 
 
 def load_trained(cfg: Config, run_dir: Path) -> tuple[Embedder, dict]:
-    saved = load(run_dir / "embedder.pt")
-    model = build(cfg)
-    model.load_state_dict(saved["model"])
-    return model.eval(), saved["result"]
+    return restore(run_dir / "embedder.pt", build(cfg))
 
 
 @torch.no_grad()

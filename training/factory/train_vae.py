@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import Batches, autocast, device, load, log, save, to_model_range, train_loop
+from .common import Batches, autocast, device, log, restore, save, to_model_range, train_loop
 from .config import Config
 from .nets.vae import VAE, vae_loss
 from .pack import Pack
@@ -68,10 +68,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
 
 
 def load_trained(cfg: Config, run_dir: Path) -> tuple[VAE, dict]:
-    saved = load(run_dir / "vae.pt")
-    vae = build(cfg)
-    vae.load_state_dict(saved["model"])
-    return vae.eval(), saved["result"]
+    return restore(run_dir / "vae.pt", build(cfg))
 
 
 def latent_dataset(vae: VAE, pack: Pack, scale: float, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
