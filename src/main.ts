@@ -1,7 +1,7 @@
 // The single entry point: node dist/src/main.js start|api|worker|migrate|admin-key|audit verify
 import 'reflect-metadata';
 import { Config, loadConfig } from './config';
-import { verifyAudit } from './audit/log';
+import { appendAudit, verifyAudit } from './audit/log';
 import { openAppDataSource } from './db/data-source';
 import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
@@ -30,9 +30,27 @@ async function printAdminKey(url: string, name: string): Promise<void> {
   const ds = await openAppDataSource(url, 1);
   try {
     const { secret, key } = await issueKey(ds, { partnerId: null, name, scopes: [...PARTNER_SCOPES] });
+    // Issued outside GraphQL, so the mutation middleware does not see it: audit it here.
+    await appendAudit(ds, { actor: 'operator', action: 'command.admin-key', targetType: 'apiKey', targetId: key.id, detail: { name } });
     log(`admin API key "${key.name}" (id ${key.id}), shown once, store it now:\n  ${secret}`);
   } finally {
     await ds.destroy();
+  }
+}
+
+/**
+ * Runs an admin task against DATABASE_URL or, without it, the embedded server of `start`: the
+ * running one, or one started (and migrated) just for the task.
+ */
+async function withDatabase(config: Config, task: (url: string) => Promise<void>): Promise<void> {
+  const running = config.databaseUrl ?? runningEmbeddedUrl(config.dataDir);
+  if (running) return task(running);
+  const db = await startEmbeddedDatabase(config.dataDir, log);
+  try {
+    await migrate(db.url);
+    await task(db.url);
+  } finally {
+    await db.stop();
   }
 }
 
@@ -102,27 +120,18 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       await migrate(requireUrl(config), log);
       return log('database is up to date');
-    case 'admin-key': {
-      // With no DATABASE_URL: the embedded server of `start`, running or not.
-      const running = config.databaseUrl ?? runningEmbeddedUrl(config.dataDir);
-      if (running) return printAdminKey(running, sub ?? 'admin');
-      const db = await startEmbeddedDatabase(config.dataDir, log);
-      try {
-        await migrate(db.url);
-        return await printAdminKey(db.url, sub ?? 'admin');
-      } finally {
-        await db.stop();
-      }
-    }
+    case 'admin-key':
+      return withDatabase(config, (url) => printAdminKey(url, sub ?? 'admin'));
     case 'audit': {
       if (sub !== 'verify') throw new Error(USAGE);
-      const ds = await openAppDataSource(appUrl(config), 1);
-      const r = await verifyAudit(ds);
-      await ds.destroy();
-      if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}`);
-      log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
-      process.exitCode = 1;
-      return;
+      return withDatabase(config, async (url) => {
+        const ds = await openAppDataSource(config.appDatabaseUrl ?? url, 1);
+        const r = await verifyAudit(ds);
+        await ds.destroy();
+        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}`);
+        log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
+        process.exitCode = 1;
+      });
     }
     default:
       throw new Error(USAGE);

@@ -83,6 +83,11 @@ test('start prints the endpoint and a one-time admin key; survives a SIGKILLed p
   const another = /^\s+(sbk_\S+)$/m.exec(issued.stdout)?.[1];
   expect(another).toBeDefined();
   await gqlOk(second.url, `{ partners { id } }`, {}, another);
+
+  // audit verify finds it too; both key issuances by command are in the chain.
+  const audit = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'audit', 'verify'], { env });
+  const entries = Number(/audit chain OK: (\d+) entries/.exec(audit.stdout)?.[1]);
+  expect(entries).toBeGreaterThanOrEqual(2);
   second.child.kill('SIGTERM');
   expect(await exited(second.child)).toBe(0);
 });
