@@ -34,14 +34,24 @@ export interface Config {
   bundleDirs: string[] | undefined;
   provider: 'cpu' | 'webgpu' | 'cuda';
   signingKeyFile: string | undefined;
+  /** Encrypts the generated signing key at rest (workers). */
+  signingKeyPassphrase: string | undefined;
+  /** Signs download links; unset: a secret generated once into the data dir. API replicas must share it. */
+  linkSecret: string | undefined;
+  /** How long a download link stays valid. */
+  linkTtlSeconds: number;
+  /** The API's public origin (e.g. https://api.example.org); null: links are origin-relative paths. */
+  publicUrl: string | null;
   quotaDefaults: { imagesPerOrder: number; imagesPer30Days: number; concurrentOrders: number };
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new Error(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer >= ${min}, got "${raw}"` : `${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
   return v;
 }
 
@@ -83,6 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
     provider: provider(env.SYNTHBUS_PROVIDER),
     signingKeyFile: env.SYNTHBUS_SIGNING_KEY_FILE || undefined,
+    signingKeyPassphrase: env.SYNTHBUS_SIGNING_KEY_PASSPHRASE || undefined,
+    linkSecret: env.SYNTHBUS_LINK_SECRET || undefined,
+    linkTtlSeconds: int(env, 'SYNTHBUS_LINK_TTL_SECONDS', 15 * 60, 10, 7 * 24 * 3600),
+    publicUrl: env.SYNTHBUS_PUBLIC_URL || null,
     quotaDefaults: {
       imagesPerOrder: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_ORDER', 1000, 1),
       imagesPer30Days: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_30_DAYS', 10000, 1),

@@ -27,8 +27,6 @@ export interface DeliveryDeps {
   publicUrl: string | null;
 }
 
-export const DEFAULT_LINK_TTL_SECONDS = 15 * 60;
-
 export interface DownloadLink {
   url: string;
   expiresAt: Date;
