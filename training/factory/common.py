@@ -16,6 +16,11 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def device_of(module: nn.Module) -> torch.device:
+    """Where a module's weights are: its inputs go there (never assume the CPU)."""
+    return next(module.parameters()).device
+
+
 def autocast(dev: torch.device):
     """bf16 autocast on CUDA; full fp32 on CPU (bf16 matmuls are slow on most CPUs)."""
     return torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else nullcontext()

@@ -16,7 +16,7 @@ from PIL import Image
 from torch.nn import functional as F
 
 from . import privacy
-from .common import Batches, autocast, device, log, to_model_range, to_u8
+from .common import Batches, autocast, device, device_of, log, to_model_range, to_u8
 from .config import Config
 from .data import BIRADS_CLASSES
 from .export import Models
@@ -33,7 +33,7 @@ def generate(cfg: Config, m: Models, labels: np.ndarray, seed: int, batch: int =
     """Synthetic images (float32 [N,1,S,S] in [-1,1]) for class indices `labels`, with the defaults."""
     d, rng = cfg.dit, np.random.default_rng(seed)
     acp = alphas_cumprod(d.beta_schedule, d.train_timesteps)
-    dev = next(m.decoder.parameters()).device
+    dev = device_of(m.decoder)
     out = []
     for s in range(0, len(labels), batch):
         lab = labels[s : s + batch]
@@ -75,13 +75,12 @@ def train_classifier(x: torch.Tensor, y: torch.Tensor, outputs: int, steps: int,
 
 @torch.no_grad()
 def predict(net: ConvClassifier, x: torch.Tensor, batch: int = 256) -> np.ndarray:
-    dev = next(net.parameters()).device
+    dev = device_of(net)
     return torch.cat([net(x[i : i + batch].to(dev)).float().softmax(1).cpu() for i in range(0, len(x), batch)]).numpy()
 
 
 def evaluate(cfg: Config, m: Models, pack: Pack, threshold: float, train_nn_quantiles: list[dict], bundle: Path) -> dict:
-    dev = device()
-    m.to(dev)
+    m.place(device())
     n_classes = len(BIRADS_CLASSES)
     labels = np.arange(cfg.eval_samples) % n_classes
     log(f"evaluate: sampling {len(labels)} images at {cfg.default_steps} steps, guidance {cfg.default_guidance}")
@@ -90,8 +89,8 @@ def evaluate(cfg: Config, m: Models, pack: Pack, threshold: float, train_nn_quan
 
     train, val = pack.subset(~pack.is_val), pack.subset(pack.is_val)
     train_x, val_x, synth_x = to_model_range(train.images), to_model_range(val.images), torch.from_numpy(synth)
-    ref = embed(m.embedder, train_x, dev).numpy()
-    synth_nn = privacy.nearest(embed(m.embedder, synth_x, dev).numpy(), ref)
+    ref = embed(m.embedder, train_x).numpy()
+    synth_nn = privacy.nearest(embed(m.embedder, synth_x).numpy(), ref)
 
     def class_of(birads: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.searchsorted(BIRADS_CLASSES, birads))

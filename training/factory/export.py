@@ -10,7 +10,7 @@ import torch
 
 from . import arrays, onnx_export, privacy, train_dit, train_embedder, train_vae
 from .augment import copy_augment
-from .common import device, log, to_model_range
+from .common import device, device_of, log, to_model_range
 from .config import Config
 from .data import BIRADS_CLASSES, patient_of
 from .nets.vae import ScaledDecoder
@@ -20,11 +20,16 @@ from .schedule import alphas_cumprod, sample_ddim
 COPIES_PER_IMAGE = 4
 PARITY_ROWS = 2
 TRAJECTORY_STEPS = 10
+CPU = torch.device("cpu")
 
 
 @dataclass
 class Models:
-    """The PyTorch twins of the exported graphs, on CPU in float32."""
+    """The PyTorch twins of the exported graphs, in float32.
+
+    Each step that runs them first places them on its device (`place`): a step that assumed where
+    an earlier one left them fed CPU tensors to a CUDA embedder, after all of the training.
+    """
 
     denoiser: torch.nn.Module
     decoder: torch.nn.Module
@@ -33,12 +38,12 @@ class Models:
     results: dict
 
     def denoise_np(self, latent: np.ndarray, timestep: np.ndarray, label: np.ndarray) -> np.ndarray:
-        dev = next(self.denoiser.parameters()).device
+        dev = device_of(self.denoiser)
         with torch.no_grad():
             args = (torch.from_numpy(latent).to(dev), torch.from_numpy(timestep).to(dev), torch.from_numpy(label).to(dev))
             return self.denoiser(*args).float().cpu().numpy()
 
-    def to(self, dev: torch.device) -> "Models":
+    def place(self, dev: torch.device) -> "Models":
         for net in (self.denoiser, self.decoder, self.embedder):
             net.to(dev)
         return self
@@ -56,6 +61,7 @@ def load_models(cfg: Config, run_dir: Path) -> Models:
 
 
 def export_graphs(cfg: Config, m: Models, bundle: Path) -> dict:
+    m.place(CPU)  # the ONNX exporter traces with the CPU example inputs below
     c, h = cfg.vae.latent_channels, cfg.latent_size
     z = torch.randn(2, c, h, h)
     specs = {
@@ -80,10 +86,10 @@ def write_embeddings(bundle: Path, stem: str, emb: np.ndarray, ids: list[str]) -
 
 
 def privacy_section(cfg: Config, m: Models, pack: Pack, bundle: Path) -> dict:
-    dev = device()
+    m.place(device())
     train, val = pack.subset(~pack.is_val), pack.subset(pack.is_val)
-    ref = train_embedder.embed(m.embedder, to_model_range(train.images), dev).numpy()
-    hold = train_embedder.embed(m.embedder, to_model_range(val.images), dev).numpy()
+    ref = train_embedder.embed(m.embedder, to_model_range(train.images)).numpy()
+    hold = train_embedder.embed(m.embedder, to_model_range(val.images)).numpy()
     patients = np.array([patient_of(int(c)) for c in train.cases])
     train_nn = privacy.nearest(ref, ref, patients, patients)
     holdout_nn = privacy.nearest(hold, ref)
@@ -91,7 +97,7 @@ def privacy_section(cfg: Config, m: Models, pack: Pack, bundle: Path) -> dict:
     # copies of validation images, searched against the training reference plus the originals
     gen = torch.Generator().manual_seed(cfg.seed + 3)
     val_x = to_model_range(val.images)
-    copies = np.concatenate([train_embedder.embed(m.embedder, copy_augment(val_x, gen), dev).numpy() for _ in range(COPIES_PER_IMAGE)])
+    copies = np.concatenate([train_embedder.embed(m.embedder, copy_augment(val_x, gen)).numpy() for _ in range(COPIES_PER_IMAGE)])
     copy_nn = privacy.nearest(copies, np.concatenate([ref, hold]))
     detection = privacy.copy_detection(copy_nn, holdout_nn, threshold)
     log(f"privacy: threshold {threshold:.4f}; copies caught {detection['copiesCaught']:.3f}, distinct flagged {detection['distinctFlagged']:.3f}")
@@ -123,6 +129,8 @@ def schedule_section(cfg: Config) -> dict:
 
 
 def write_parity(cfg: Config, m: Models, bundle: Path) -> None:
+    """Parity vectors from the twins on the CPU in float32 (what verify_bundle and the engine replay)."""
+    m.place(CPU)
     rng = np.random.default_rng(cfg.seed + 4)
     c, h, s = cfg.vae.latent_channels, cfg.latent_size, cfg.image_size
     latent = rng.standard_normal((PARITY_ROWS, c, h, h)).astype(np.float32)

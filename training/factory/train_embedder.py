@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from .augment import copy_augment
-from .common import Batches, autocast, device, log, restore, save, to_model_range, train_loop
+from .common import Batches, autocast, device, device_of, log, restore, save, to_model_range, train_loop
 from .config import Config
 from .nets.embedder import Embedder, nt_xent
 from .pack import Pack
@@ -48,6 +48,7 @@ def load_trained(cfg: Config, run_dir: Path) -> tuple[Embedder, dict]:
 
 
 @torch.no_grad()
-def embed(model: Embedder, images: torch.Tensor, dev: torch.device, batch: int = 128) -> torch.Tensor:
-    model = model.to(dev).eval()
+def embed(model: Embedder, images: torch.Tensor, batch: int = 128) -> torch.Tensor:
+    """Embeddings on the CPU, computed where the model is (it is not moved: callers place it)."""
+    dev = device_of(model.eval())
     return torch.cat([model(images[i : i + batch].to(dev)).float().cpu() for i in range(0, len(images), batch)])

@@ -3,20 +3,15 @@
 Networks' shapes and invariants, the fp16 storage pass, and a micro end-to-end run whose bundle
 passes factory.verify_bundle (onnxruntime against the PyTorch twins).
 """
-import dataclasses
-
 import numpy as np
 import onnxruntime as ort
-import pytest
 import torch
 
 from factory import onnx_export, run
 from factory.augment import copy_augment
-from factory.config import TINY
 from factory.nets.dit import DiT
 from factory.nets.embedder import Embedder, nt_xent
 from factory.nets.vae import VAE
-from factory.pack import load_pack
 from factory.verify_bundle import verify
 
 
@@ -68,20 +63,8 @@ def test_fp16_storage_matches_the_rounded_twin(tmp_path):
     assert [i["name"] for i in ins] == ["latent", "timestep", "label"] and outs[0]["shape"] == [-1, 4, 8, 8]
 
 
-def test_micro_run_end_to_end_writes_a_bundle_that_verifies(tmp_path):
-    pack_path = run.ROOT / "training/.cache/busbra-256.tar"
-    if not pack_path.exists():
-        pytest.fail(f"{pack_path} is missing: run python3 -m factory.pack first")
-    micro = dataclasses.replace(
-        TINY,
-        vae=dataclasses.replace(TINY.vae, steps=3),
-        dit=dataclasses.replace(TINY.dit, steps=3),
-        embedder=dataclasses.replace(TINY.embedder, steps=3),
-        eval_samples=16,
-        eval_classifier_steps=2,
-    )
-    pack = load_pack(pack_path, micro.image_size)
-    assert run.train_all(micro, pack, tmp_path / "run", run.Deadline(None))
-    run.build_bundle(micro, pack, tmp_path / "run", tmp_path / "bundle")
+def test_micro_run_end_to_end_writes_a_bundle_that_verifies(micro_run, tmp_path):
+    cfg, pack, run_dir = micro_run
+    run.build_bundle(cfg, pack, run_dir, tmp_path / "bundle")
     diffs = verify(tmp_path / "bundle")
     assert max(diffs.values()) < 1e-3
