@@ -41,7 +41,12 @@ def calibrate_threshold(train_nn: np.ndarray, q: float) -> float:
     """
     if not 0 < q < 1:
         raise ValueError(f"threshold quantile must be in (0, 1), got {q}")
-    return float(np.quantile(train_nn, q))
+    threshold = float(np.quantile(train_nn, q))
+    # a collapsed embedder maps distinct images to one point; the bundle schema would reject the
+    # zero only after the whole evaluation, so fail here, right after the embedder
+    if not threshold > 0:
+        raise ValueError(f"privacy threshold {threshold} is not positive: the embedder collapsed (distinct training images embed at distance 0)")
+    return threshold
 
 
 def copy_detection(copy_nn: np.ndarray, distinct_nn: np.ndarray, threshold: float) -> dict[str, float | int]:

@@ -45,6 +45,14 @@ def test_threshold_and_copy_detection():
         calibrate_threshold(train_nn, 1.0)
 
 
+def test_collapsed_embedder_fails_at_calibration():
+    # 2% of training images have an identical embedding elsewhere: the 1% quantile is 0
+    train_nn = np.concatenate([np.zeros(20), np.linspace(0.2, 1.0, 980)])
+    with pytest.raises(ValueError, match="embedder collapsed"):
+        calibrate_threshold(train_nn, 0.01)
+    assert calibrate_threshold(train_nn, 0.05) > 0
+
+
 def test_quantiles_are_sorted_pairs():
     qs = quantiles(np.arange(101, dtype=float), (0.1, 0.5))
     assert qs == [{"q": 0.1, "d": 10.0}, {"q": 0.5, "d": 50.0}]
