@@ -5,11 +5,9 @@
 // Run:  npx tsc -p tsconfig.build.json && node dist/bench/nn-search.js [--queries 16] [--million 1000000] [--bundle DIR]
 import { createEngine } from '../src/generation/engine';
 import { defaultBundleDirs, readBundle } from '../src/generation/bundle';
-import { gaussianNoise } from '../src/generation/rng';
+import { gaussianNoise } from '../src/domain/rng';
 import { EmbeddingMatrix, embeddingMatrix, nearestNeighbours } from '../src/privacy/nn-search';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -86,26 +84,21 @@ async function main(): Promise<void> {
   const tMillion = compare('1,000,000 random unit vectors', queries, embeddingMatrix(unitRows(12n, million, dim), dim));
 
   // Total time per image: the engine making 64 images at the default steps and guidance (as bench/engine.ts).
-  const dataDir = mkdtempSync(join(tmpdir(), 'synthbus-bench-'));
-  try {
-    const engine = await createEngine({ bundleDirs: [dir], dataDir, log: () => undefined });
-    const m = engine.models()[0];
-    const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
-    const items = Array.from({ length: 64 }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
-    await engine.generate(params, items.slice(0, 2));
-    const t0 = process.hrtime.bigint();
-    await engine.generate(params, items);
-    const total = Number(process.hrtime.bigint() - t0) / 1e6 / items.length;
-    await engine.close();
-    console.log(`engine total: ${total.toFixed(2)} ms/image (64 images, ${m.defaultSteps} steps, guidance ${m.defaultGuidance}, cpu)`);
-    console.log(`privacy search share of total time per image: shipped set ${((100 * tShipped) / total).toFixed(2)}%`);
-    console.log(
-      `with 1,000,000 references it would be ${tMillion.toFixed(2)} ms of ${(total - tShipped + tMillion).toFixed(2)} ms per image: ` +
-        `${((100 * tMillion) / (total - tShipped + tMillion)).toFixed(1)}%`,
-    );
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const engine = await createEngine({ bundleDirs: [dir], log: () => undefined });
+  const m = engine.models()[0];
+  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
+  const items = Array.from({ length: 64 }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
+  await engine.generate(params, items.slice(0, 2));
+  const t0 = process.hrtime.bigint();
+  await engine.generate(params, items);
+  const total = Number(process.hrtime.bigint() - t0) / 1e6 / items.length;
+  await engine.close();
+  console.log(`engine total: ${total.toFixed(2)} ms/image (64 images, ${m.defaultSteps} steps, guidance ${m.defaultGuidance}, cpu)`);
+  console.log(`privacy search share of total time per image: shipped set ${((100 * tShipped) / total).toFixed(2)}%`);
+  console.log(
+    `with 1,000,000 references it would be ${tMillion.toFixed(2)} ms of ${(total - tShipped + tMillion).toFixed(2)} ms per image: ` +
+      `${((100 * tMillion) / (total - tShipped + tMillion)).toFixed(1)}%`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -1,6 +1,7 @@
 // Runtime configuration, read once from the environment. Every knob has a safe default so that
 // `npm start` works with no setup; production deployments override through env vars.
 import path from 'node:path';
+import { PROVIDERS, ProviderName } from './domain/model';
 
 export interface Config {
   /** Owner connection (runs migrations). Unset under `start`: an embedded PostgreSQL is used. */
@@ -32,7 +33,7 @@ export interface Config {
   maintenanceSeconds: number;
   workerConcurrency: number;
   bundleDirs: string[] | undefined;
-  provider: 'cpu' | 'webgpu' | 'cuda';
+  provider: ProviderName;
   signingKeyFile: string | undefined;
   /** Encrypts the generated signing key at rest (workers). */
   signingKeyPassphrase: string | undefined;
@@ -63,9 +64,10 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
-function provider(raw: string | undefined): Config['provider'] {
+function provider(raw: string | undefined): ProviderName {
   const p = raw ?? 'cpu';
-  if (p === 'cpu' || p === 'webgpu' || p === 'cuda') return p;
+  const known = PROVIDERS.find((name) => name === p);
+  if (known) return known;
   throw new Error(`SYNTHBUS_PROVIDER must be cpu, webgpu or cuda, got "${p}"`);
 }
 

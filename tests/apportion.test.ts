@@ -1,5 +1,5 @@
-import { apportion } from '../src/services/apportion';
-import { classOfIndex } from '../src/services/order-request';
+import { apportion } from '../src/domain/apportion';
+import { classOfIndex } from '../src/domain/order-request';
 import { planShards } from '../src/services/shards';
 
 describe('largest-remainder apportionment', () => {

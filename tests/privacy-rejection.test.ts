@@ -12,7 +12,7 @@
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_BUNDLE_DIR } from '../src/generation/bundle';
-import type { ImagePrivacyRecord } from '../src/generation/contract';
+import type { ImagePrivacyRecord } from '../src/domain/cohort';
 import { deriveImageSeed } from '../src/generation/seeds';
 import { startWorker, WorkerHandle } from '../src/worker/worker';
 import { copyBundle, readManifest, rewriteManifest } from './generation/helpers/bundle-copy';

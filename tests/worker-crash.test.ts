@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import type { CohortParams } from '../src/generation/contract';
-import { classOfIndex } from '../src/services/order-request';
+import type { CohortParams } from '../src/domain/cohort';
+import { classOfIndex } from '../src/domain/order-request';
 import { FileContentStore } from '../src/storage/content-store';
 import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from './helpers/stack';
 

@@ -3,14 +3,12 @@
 // for a 64-image batch at the bundle's default steps and guidance. Prints one "RESULT {json}" line.
 //
 // Run (normally through bench/gpu/run.sh): node dist/bench/gpu/ort.js --bundle DIR [--provider webgpu] [--batches 16,32,64,128] [--images 64] [--micro-batch 16,32]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tensor } from 'onnxruntime-node';
 import { readBundle } from '../../src/generation/bundle';
 import { createEngine } from '../../src/generation/engine';
-import { createSession, parseProvider } from '../../src/generation/providers';
-import { gaussianNoise } from '../../src/generation/rng';
+import { createSession, parseProvider } from '../../src/onnx/providers';
+import { gaussianNoise } from '../../src/domain/rng';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -49,25 +47,20 @@ async function main(): Promise<void> {
   await session.release();
 
   for (const microBatch of microBatches) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'synthbus-gpu-bench-'));
-    try {
-      const engine = await createEngine({ bundleDirs: [dir], dataDir, provider, microBatch, log: (l) => console.log(`engine: ${l}`) });
-      const m = engine.models()[0];
-      const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
-      const items = Array.from({ length: images }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
-      await engine.generate(params, items.slice(0, microBatch));
-      const t0 = process.hrtime.bigint();
-      await engine.generate(params, items);
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      (result.imagesPerSecond as Record<string, number>)[microBatch] = images / seconds;
-      result.engineProvider = engine.provider;
-      result.steps = m.defaultSteps;
-      result.guidance = m.defaultGuidance;
-      console.log(`engine on ${engine.provider}, micro-batch ${microBatch}: ${images} images in ${seconds.toFixed(2)} s = ${(images / seconds).toFixed(2)} images/s`);
-      await engine.close();
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    const engine = await createEngine({ bundleDirs: [dir], provider, microBatch, log: (l) => console.log(`engine: ${l}`) });
+    const m = engine.models()[0];
+    const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
+    const items = Array.from({ length: images }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
+    await engine.generate(params, items.slice(0, microBatch));
+    const t0 = process.hrtime.bigint();
+    await engine.generate(params, items);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    (result.imagesPerSecond as Record<string, number>)[microBatch] = images / seconds;
+    result.engineProvider = engine.provider;
+    result.steps = m.defaultSteps;
+    result.guidance = m.defaultGuidance;
+    console.log(`engine on ${engine.provider}, micro-batch ${microBatch}: ${images} images in ${seconds.toFixed(2)} s = ${(images / seconds).toFixed(2)} images/s`);
+    await engine.close();
   }
   console.log(`RESULT ${JSON.stringify(result)}`);
 }

@@ -1,6 +1,10 @@
 // The hash chain itself: pure functions, no I/O. Each entry's hash covers its own fields and the
 // previous entry's hash, so changing, removing or reordering any row breaks every later hash.
+// The hash input is RFC 8785 canonical JSON (the one canonicalisation of the project, shared with
+// certificates). For the plain JSON values an entry holds it gives the same text as the sorted-key
+// JSON that earlier rows were hashed with, so existing chains verify unchanged (tests/audit-chain).
 import { createHash } from 'node:crypto';
+import { canonicalize } from '../domain/canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -17,19 +21,10 @@ export interface ChainFields {
   prevHash: string;
 }
 
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
 export function entryHash(f: ChainFields): string {
   // Only the chained fields: rows carry their own hash too, which must not hash itself.
   const { seq, at, actor, keyId, action, targetType, targetId, outcome, detail, prevHash } = f;
-  const text = canonicalJson({ seq, at: at.toISOString(), actor, keyId, action, targetType, targetId, outcome, detail, prevHash });
+  const text = canonicalize({ seq, at: at.toISOString(), actor, keyId, action, targetType, targetId, outcome, detail, prevHash });
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 

@@ -72,7 +72,7 @@ export async function queryAudit(ds: DataSource, f: AuditFilter): Promise<AuditE
   return qb.getMany();
 }
 
-export interface VerifyResult {
+export interface ChainVerifyResult {
   ok: boolean;
   entries: number;
   lastHash: string;
@@ -80,7 +80,7 @@ export interface VerifyResult {
 }
 
 /** Walks the whole chain in pages and reports the first entry that does not verify. */
-export async function verifyAudit(ds: DataSource, pageSize = 1000): Promise<VerifyResult> {
+export async function verifyAudit(ds: DataSource, pageSize = 1000): Promise<ChainVerifyResult> {
   const repo = ds.getRepository(AuditEntryEntity);
   let prev = { seq: 0, hash: GENESIS_HASH };
   let entries = 0;

@@ -1,9 +1,12 @@
 // Validation of a cohort request against the model: pure, so every rule is unit-testable and
-// bad input is refused before it reaches the database or a GPU.
-import type { ModelSummary } from '../generation/contract';
-import type { ClassCount } from '../entities/order';
+// bad input is refused before it reaches the database or a GPU. The sampling rules (class,
+// steps, guidance) are the same functions the engine checks its requests with.
 import { apportion } from './apportion';
-import { badInput } from './errors';
+import { InputError } from './input-error';
+import type { ModelSummary, SamplingRanges } from './model';
+import type { ClassCount } from './order';
+
+const badInput = (field: string, reason: string, message: string) => new InputError(field, message, reason);
 
 export interface MixEntry {
   birads: number;
@@ -39,16 +42,13 @@ export function validateOrderRequest(r: OrderRequest, model: ModelSummary | null
   if (!Number.isInteger(r.size) || r.size < 1) throw badInput('input.size', 'SIZE_TOO_SMALL', `size must be a positive integer, got ${r.size}.`);
   if (r.mix.length === 0) throw badInput('input.mix', 'MIX_EMPTY', 'mix must name at least one BI-RADS category.');
 
-  const trained = model.classes.map((c) => c.birads);
   const seen = new Set<number>();
   r.mix.forEach((e, i) => {
     const f = `input.mix[${i}]`;
     if (!BIRADS_CATEGORIES.includes(e.birads)) {
       throw badInput(`${f}.birads`, 'UNKNOWN_CATEGORY', `BI-RADS ${e.birads} is not a category; BI-RADS categories are 0 to 6.`);
     }
-    if (!trained.includes(e.birads)) {
-      throw badInput(`${f}.birads`, 'UNSUPPORTED_CATEGORY', `Model ${model.modelId} was not trained on BI-RADS ${e.birads}; it supports ${trained.join(', ')}.`);
-    }
+    checkTrainedClass(model, e.birads, `${f}.birads`);
     if (seen.has(e.birads)) throw badInput(`${f}.birads`, 'DUPLICATE_CATEGORY', `BI-RADS ${e.birads} appears twice in the mix.`);
     seen.add(e.birads);
     const hasF = e.fraction !== undefined && e.fraction !== null;
@@ -83,14 +83,32 @@ export function validateOrderRequest(r: OrderRequest, model: ModelSummary | null
     seed = r.seed;
   }
   const steps = r.steps ?? model.defaultSteps;
-  if (!Number.isInteger(steps) || steps < model.minSteps || steps > model.maxSteps) {
-    throw badInput('input.steps', 'STEPS_OUT_OF_RANGE', `steps must be an integer from ${model.minSteps} to ${model.maxSteps} for ${model.modelId}, got ${steps}.`);
-  }
+  checkSteps(model, steps, 'input.steps');
   const guidance = r.guidance ?? model.defaultGuidance;
-  if (!Number.isFinite(guidance) || guidance < model.minGuidance || guidance > model.maxGuidance) {
-    throw badInput('input.guidance', 'GUIDANCE_OUT_OF_RANGE', `guidance must be from ${model.minGuidance} to ${model.maxGuidance} for ${model.modelId}, got ${guidance}.`);
-  }
+  checkGuidance(model, guidance, 'input.guidance');
   return { model, size: r.size, counts: counts.filter((c) => c.count > 0), seed, steps, guidance };
+}
+
+type SamplingModel = SamplingRanges & Pick<ModelSummary, 'modelId' | 'classes'>;
+
+/** BI-RADS `birads` must be one of the classes the model was trained on. */
+export function checkTrainedClass(model: SamplingModel, birads: number, field: string): void {
+  const trained = model.classes.map((c) => c.birads).sort((a, b) => a - b);
+  if (!trained.includes(birads)) {
+    throw badInput(field, 'UNSUPPORTED_CATEGORY', `Model ${model.modelId} was not trained on BI-RADS ${birads}; it supports ${trained.join(', ')}.`);
+  }
+}
+
+export function checkSteps(model: SamplingModel, steps: number, field: string): void {
+  if (!Number.isInteger(steps) || steps < model.minSteps || steps > model.maxSteps) {
+    throw badInput(field, 'STEPS_OUT_OF_RANGE', `steps must be an integer from ${model.minSteps} to ${model.maxSteps} for ${model.modelId}, got ${steps}.`);
+  }
+}
+
+export function checkGuidance(model: SamplingModel, guidance: number, field: string): void {
+  if (typeof guidance !== 'number' || !Number.isFinite(guidance) || guidance < model.minGuidance || guidance > model.maxGuidance) {
+    throw badInput(field, 'GUIDANCE_OUT_OF_RANGE', `guidance must be from ${model.minGuidance} to ${model.maxGuidance} for ${model.modelId}, got ${guidance}.`);
+  }
 }
 
 /** The class of each image index: contiguous runs in ascending BI-RADS order. */

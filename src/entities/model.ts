@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ModelSummary } from '../generation/contract';
+import type { ModelSummary } from '../domain/model';
 
 /** The models the workers have loaded, as they announced them; the API reads them from here. */
 @Entity('models')

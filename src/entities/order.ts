@@ -1,10 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type OrderStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-export interface ClassCount {
-  birads: number;
-  count: number;
-}
+import type { ClassCount, OrderStatus } from '../domain/order';
 
 // bigint arrives from pg as a string; seeds stay below 2^53, so a number is exact.
 const bigintAsNumber = { to: (v: number) => v, from: (v: string) => Number(v) };

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type PartnerStatus = 'PENDING' | 'APPROVED' | 'SUSPENDED' | 'REJECTED';
+import type { PartnerStatus } from '../domain/partner';
 
 @Entity('partners')
 export class PartnerEntity {

@@ -5,7 +5,7 @@
 // the provider that actually runs and batches only when every probe agrees bit for bit.
 import { Tensor } from 'onnxruntime-node';
 import { LoadedBundle } from './bundle';
-import { gaussianNoise } from './rng';
+import { gaussianNoise } from '../domain/rng';
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;

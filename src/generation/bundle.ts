@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
-import type { ModelSummary } from './contract';
+import type { ModelSummary } from '../domain/model';
 import { Manifest, ManifestError, validateManifest } from './manifest';
-import { createSession, ProviderName } from './providers';
+import { createSession, ProviderName } from '../onnx/providers';
 import { EmbeddingMatrix, embeddingMatrix } from '../privacy/nn-search';
 
 export interface Bundle {

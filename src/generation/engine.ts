@@ -1,36 +1,22 @@
-// The sampling engine the worker talks to (contract.ts): loads bundles, makes images in bounded
-// micro-batches, privacy-checks each one by exact search, resamples rejects, signs certificates.
+// The sampling engine the worker talks to (domain/sampling-engine.ts): loads bundles, makes images
+// in bounded micro-batches, privacy-checks each one by exact search, resamples rejects.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildCertificateRecord, CertificateModel, signCertificate } from '../privacy/certificate';
 import { SubsetPairs, subsetPairs } from '../privacy/dcr';
-import { KeyRing } from '../privacy/keys';
 import { loadBundle, LoadedBundle, readBundle } from './bundle';
-import {
-  CohortCertificateInput,
-  CohortParams,
-  DeliveredImage,
-  EngineInputError,
-  ImagePrivacyRecord,
-  ImageRequest,
-  ModelSummary,
-  SamplingEngine,
-  SignedCertificate,
-} from './contract';
+import type { CohortParams, DeliveredImage, ImagePrivacyRecord, ImageRequest } from '../domain/cohort';
+import { InputError } from '../domain/input-error';
+import type { CertificateModel, ModelSummary } from '../domain/model';
+import type { Rejection, SamplingEngine } from '../domain/sampling-engine';
 import { checkImageRequests, checkParams, checkRanges } from './requests';
 import { isBatchInvariant } from './batch-invariance';
 import { makeImages, MICRO_BATCH, PendingImage } from './pipeline';
-import { ProviderName, resolveProvider } from './providers';
+import { ProviderName, resolveProvider } from '../onnx/providers';
 import { deriveImageSeed } from './seeds';
 
 export interface EngineOptions {
   bundleDirs: string[];
-  dataDir: string;
   provider?: ProviderName;
-  signingKeyFile?: string;
-  /** Encrypts the generated signing key at rest; defaults to $SYNTHBUS_SIGNING_KEY_PASSPHRASE. */
-  signingKeyPassphrase?: string;
   log?: (line: string) => void;
   /** Attempts per image before generate() gives up (default 8). */
   maxAttempts?: number;
@@ -41,9 +27,8 @@ export interface EngineOptions {
 }
 
 export type Engine = SamplingEngine & {
-  close(): Promise<void>;
-  /** Makes a new signing key current; earlier public keys stay published. */
-  rotateSigningKey(): string;
+  /** Throws InputError naming the field when the request is outside the model's ranges. */
+  validate(modelId: string, birads: number[], steps: number, guidance: number): void;
 };
 
 interface Model {
@@ -61,7 +46,6 @@ class OnnxSamplingEngine implements Engine {
   constructor(
     readonly provider: ProviderName,
     private readonly byId: Map<string, Model>,
-    private readonly keys: KeyRing,
     private readonly maxAttempts: number,
   ) {}
 
@@ -71,25 +55,30 @@ class OnnxSamplingEngine implements Engine {
 
   private model(modelId: string): Model {
     const model = this.byId.get(modelId);
-    if (!model) throw new EngineInputError('modelId', `model "${modelId}" is not loaded (loaded: ${[...this.byId.keys()].join(', ')})`);
+    if (!model) throw new InputError('modelId', `model "${modelId}" is not loaded (loaded: ${[...this.byId.keys()].join(', ')})`);
     return model;
   }
 
   validate(modelId: string, birads: number[], steps: number, guidance: number): void {
-    checkRanges(this.model(modelId).bundle.manifest, birads, steps, guidance);
+    checkRanges(this.model(modelId).bundle.summary, birads, steps, guidance);
+  }
+
+  certificateModel(modelId: string): CertificateModel {
+    return this.model(modelId).certificate;
   }
 
   async generate(
     params: CohortParams,
     items: ImageRequest[],
-    onRejected?: (r: { index: number; attempt: number; nnDistance: number }) => void,
+    onRejected?: (r: Rejection) => void,
+    signal?: AbortSignal,
   ): Promise<DeliveredImage[]> {
     // Everything about the request is checked before any ONNX work is queued.
     const model = this.model(params.modelId);
     checkParams(params);
-    checkRanges(model.bundle.manifest, items.map((i) => i.birads), params.steps, params.guidance);
+    checkRanges(model.bundle.summary, items.map((i) => i.birads), params.steps, params.guidance);
     checkImageRequests(items);
-    const run = this.queue.then(() => this.run(model, params, items, onRejected));
+    const run = this.queue.then(() => this.run(model, params, items, onRejected, signal));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -98,7 +87,8 @@ class OnnxSamplingEngine implements Engine {
     model: Model,
     params: CohortParams,
     items: ImageRequest[],
-    onRejected?: (r: { index: number; attempt: number; nnDistance: number }) => void,
+    onRejected?: (r: Rejection) => void,
+    signal?: AbortSignal,
   ): Promise<DeliveredImage[]> {
     const { manifest } = model.bundle;
     const label = new Map(manifest.classes.map((c) => [c.birads, c.index]));
@@ -111,6 +101,7 @@ class OnnxSamplingEngine implements Engine {
       seed: deriveImageSeed(params.orderSeed, item.index, 0),
     }));
     while (pending.length > 0) {
+      signal?.throwIfAborted();
       const retry: PendingImage[] = [];
       for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending, model.microBatch)) {
         if (png) {
@@ -146,21 +137,6 @@ class OnnxSamplingEngine implements Engine {
     return items.map((item) => delivered.get(item.index) as DeliveredImage);
   }
 
-  certify(input: CohortCertificateInput): SignedCertificate {
-    const model = this.model(input.params.modelId);
-    const key = this.keys.current;
-    const record = buildCertificateRecord(input, model.certificate, key.keyId, new Date().toISOString());
-    return signCertificate(record, key);
-  }
-
-  publicKeys(): { keyId: string; publicKeyPem: string; createdAt: string; current: boolean }[] {
-    return this.keys.publicKeys();
-  }
-
-  rotateSigningKey(): string {
-    return this.keys.rotate().keyId;
-  }
-
   async close(): Promise<void> {
     await this.queue;
     for (const { bundle } of this.byId.values()) {
@@ -172,17 +148,9 @@ class OnnxSamplingEngine implements Engine {
 
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  if (opts.bundleDirs.length === 0) throw new EngineInputError('bundleDirs', 'at least one model bundle folder is needed');
+  if (opts.bundleDirs.length === 0) throw new InputError('bundleDirs', 'at least one model bundle folder is needed');
   const microBatch = opts.microBatch ?? MICRO_BATCH;
-  if (!Number.isInteger(microBatch) || microBatch < 1) throw new EngineInputError('microBatch', `microBatch must be a positive integer, got ${microBatch}`);
-  mkdirSync(opts.dataDir, { recursive: true });
-  const keys = KeyRing.open({
-    dataDir: opts.dataDir,
-    keyFile: opts.signingKeyFile,
-    passphrase: opts.signingKeyPassphrase ?? process.env.SYNTHBUS_SIGNING_KEY_PASSPHRASE,
-    log,
-  });
-  log(`signing certificates with key ${keys.current.keyId}`);
+  if (!Number.isInteger(microBatch) || microBatch < 1) throw new InputError('microBatch', `microBatch must be a positive integer, got ${microBatch}`);
   const byId = new Map<string, Model>();
   let provider: ProviderName | null = null;
   try {
@@ -195,7 +163,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const bundle = await loadBundle(dir, provider);
       if (byId.has(bundle.manifest.modelId)) {
         await Promise.all(Object.values(bundle.sessions).map((s) => s.release()));
-        throw new EngineInputError('bundleDirs', `${dir}: model id ${bundle.manifest.modelId} is already loaded from another folder`);
+        throw new InputError('bundleDirs', `${dir}: model id ${bundle.manifest.modelId} is already loaded from another folder`);
       }
       const { manifest } = bundle;
       const k = opts.dcrSubsets ?? 32;
@@ -224,5 +192,5 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     for (const m of byId.values()) await Promise.all(Object.values(m.bundle.sessions).map((s) => s.release()));
     throw e;
   }
-  return new OnnxSamplingEngine(provider as ProviderName, byId, keys, opts.maxAttempts ?? 8);
+  return new OnnxSamplingEngine(provider as ProviderName, byId, opts.maxAttempts ?? 8);
 }

@@ -2,10 +2,10 @@
 import { ImageDcr, imageDcr, SubsetPairs } from '../privacy/dcr';
 import { embeddingMatrix, forEachDistanceRow, rowDistance } from '../privacy/nn-search';
 import { LoadedBundle } from './bundle';
-import { CohortParams, ImageRequest } from './contract';
+import { CohortParams, ImageRequest } from '../domain/cohort';
+import { gaussianNoise } from '../domain/rng';
 import { encodeGrayPng, toUint8 } from './png';
 import { provenanceText } from './provenance';
-import { gaussianNoise } from './rng';
 import { decode, embed, sampleLatents } from './sampler';
 
 export interface PendingImage extends ImageRequest {

@@ -1,6 +1,6 @@
 // The text chunks every delivered PNG carries, so a file separated from its cohort still says
 // that it is synthetic, which model made it, for which order, and how to reproduce it.
-import type { CohortParams } from './contract';
+import type { CohortParams } from '../domain/cohort';
 
 export interface ImageProvenance {
   params: CohortParams;

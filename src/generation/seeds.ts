@@ -1,6 +1,6 @@
 // Per-image seeds: a pure function of (order seed, image index, attempt), so a crash and a retry
 // make the same image, and a rejected image's next attempt gets fresh, unrelated noise.
-import { mix64 } from './rng';
+import { mix64 } from '../domain/rng';
 
 const MAX_ORDER_SEED = Number.MAX_SAFE_INTEGER;
 

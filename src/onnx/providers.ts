@@ -1,10 +1,9 @@
 // Execution providers: cpu by default, webgpu or cuda when configured. If the requested provider
 // cannot start (no driver, no adapter, library missing) the engine still runs, on cpu, and says why.
 import { InferenceSession } from 'onnxruntime-node';
+import { PROVIDERS, ProviderName } from '../domain/model';
 
-export type ProviderName = 'cpu' | 'webgpu' | 'cuda';
-
-export const PROVIDERS: readonly ProviderName[] = ['cpu', 'webgpu', 'cuda'];
+export type { ProviderName };
 
 export function parseProvider(value: string): ProviderName {
   if (!(PROVIDERS as readonly string[]).includes(value)) {

@@ -1,8 +1,8 @@
 // certificate.json, the file a cohort archive ships (docs/certificate-format.md): the certificate
 // record as readable JSON, the Ed25519 signature over its RFC 8785 canonical form, and the public
 // keys it may be checked with, so it verifies offline.
-import type { SignedCertificate } from '../generation/contract';
-import { canonicalize } from './canonical-json';
+import type { SignedCertificate } from '../domain/cohort';
+import { canonicalize } from '../domain/canonical-json';
 
 export const CERTIFICATE_FILE_FORMAT = 'synthbus-certificate-file';
 

@@ -1,24 +1,15 @@
 // The cohort privacy certificate: the record (per image and per cohort, docs/certificate-format.md),
 // the cohort-level verdict, and its Ed25519 signature over the RFC 8785 canonical JSON.
-import { CohortCertificateInput, EngineInputError, ImagePrivacyRecord, SignedCertificate } from '../generation/contract';
-import { canonicalize } from './canonical-json';
+import { CohortCertificateInput, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
+import { InputError } from '../domain/input-error';
+import type { CertificateModel } from '../domain/model';
+import { canonicalize } from '../domain/canonical-json';
 import { CohortDcr, cohortDcr } from './dcr';
 import { signPayload, SigningKey } from './keys';
 import { quantiles } from './quantiles';
 
 export const CERTIFICATE_TYPE = 'synthbus.privacy-certificate';
 export const CERTIFICATE_VERSION = 1;
-
-/** What the certificate says about the model; the engine fills it from the bundle. */
-export interface CertificateModel {
-  modelId: string;
-  name: string;
-  bundleHash: string;
-  threshold: number;
-  trainNnQuantiles: { q: number; d: number }[];
-  holdoutNnQuantiles: { q: number; d: number }[];
-  dcrSubsets: { count: number; size: number };
-}
 
 export interface CertificateRecord {
   type: typeof CERTIFICATE_TYPE;
@@ -50,17 +41,17 @@ const DCR_METHOD =
   'share of delivered images whose nearest training embedding is closer than their nearest holdout embedding, ' +
   'over random equal-size subsets of both sets; 95% Wilson interval; fails when the interval lies above 0.5';
 
-function checkImages(input: CohortCertificateInput, model: CertificateModel): void {
-  if (input.params.modelId !== model.modelId) throw new EngineInputError('params.modelId', `model ${input.params.modelId} is not ${model.modelId}`);
-  if (input.images.length === 0) throw new EngineInputError('images', 'a certificate needs at least one delivered image');
+function checkCertifiable(input: CohortCertificateInput, model: CertificateModel): void {
+  if (input.params.modelId !== model.modelId) throw new InputError('params.modelId', `model ${input.params.modelId} is not ${model.modelId}`);
+  if (input.images.length === 0) throw new InputError('images', 'a certificate needs at least one delivered image');
   const seen = new Set<number>();
   for (const img of input.images) {
-    if (seen.has(img.index)) throw new EngineInputError('images', `image index ${img.index} appears twice`);
+    if (seen.has(img.index)) throw new InputError('images', `image index ${img.index} appears twice`);
     seen.add(img.index);
     if (img.passed !== true || !(img.nnDistance >= img.threshold)) {
-      throw new EngineInputError('images', `image ${img.index} did not pass the privacy check and cannot be certified`);
+      throw new InputError('images', `image ${img.index} did not pass the privacy check and cannot be certified`);
     }
-    if (typeof img.dcr.trainCloserShare !== 'number') throw new EngineInputError('images', `image ${img.index} has no dcr.trainCloserShare`);
+    if (typeof img.dcr.trainCloserShare !== 'number') throw new InputError('images', `image ${img.index} has no dcr.trainCloserShare`);
   }
 }
 
@@ -70,7 +61,7 @@ export function buildCertificateRecord(
   keyId: string,
   signedAt: string,
 ): CertificateRecord {
-  checkImages(input, model);
+  checkCertifiable(input, model);
   const images = [...input.images].sort((a, b) => a.index - b.index);
   const distances = images.map((i) => i.nnDistance);
   const rejected = images.reduce((n, i) => n + i.rejections.length, 0);

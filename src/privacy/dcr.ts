@@ -5,7 +5,7 @@
 // 1 when a training subset's nearest is closer than its paired holdout subset's nearest, 1/2 on a
 // tie, 0 otherwise, averaged over the K pairs. A model that memorizes nothing
 // scores about 1/2 on average.
-import { SplitMix64 } from '../generation/rng';
+import { SplitMix64 } from '../domain/rng';
 
 /** K random subsets of [0, count), each of `size` distinct indices; deterministic in the rng. */
 function randomSubsets(count: number, size: number, k: number, rng: SplitMix64): Uint32Array[] {

@@ -5,13 +5,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PublicKeyInfo } from '../domain/model';
 
-export interface PublicKeyEntry {
-  keyId: string;
-  publicKeyPem: string;
-  createdAt: string;
-  current: boolean;
-}
 
 export interface SigningKey {
   keyId: string;
@@ -75,7 +70,7 @@ export class KeyRing {
   }
 
   /** Every public key certificates may carry, current first. */
-  publicKeys(): PublicKeyEntry[] {
+  publicKeys(): PublicKeyInfo[] {
     return this.ring.keys.map((k) => ({ ...k, current: k.keyId === this.currentKey.keyId }));
   }
 

@@ -3,9 +3,9 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { SignedCertificate } from '../generation/contract';
+import type { SignedCertificate } from '../domain/cohort';
 import { decodeGrayPng } from '../generation/png-read';
-import { canonicalize } from './canonical-json';
+import { canonicalize } from '../domain/canonical-json';
 import { CertificateFile, parseCertificateFile, PublishedKey, signedFromFile } from './certificate-file';
 import { CertificateRecord } from './certificate';
 import { keyIdOf } from './keys';

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import type { ModelSummary } from '../generation/contract';
+import type { ModelSummary } from '../domain/model';
 import { CertificateKey } from '../schema/certificate';
 import { Model } from '../schema/model';
 import type { GraphQLContext } from '../server/context';

@@ -2,7 +2,8 @@ import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { OrderProgressEvent } from '../schema/progress';
 import type { GraphQLContext } from '../server/context';
 import { scopedOrders } from '../services/order-access';
-import { OrderEvent, orderProgress } from '../services/order-events';
+import type { OrderEvent } from '../domain/order';
+import { orderProgress } from '../services/order-events';
 import { readerOf } from './order';
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);

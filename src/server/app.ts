@@ -14,10 +14,9 @@ import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { openQueue } from '../db/queue';
 import { buildAppSchema } from '../schema/build';
-import { orderProgress } from '../services/order-events';
 import { FileContentStore } from '../storage/content-store';
 import { GraphQLContext, ServerDeps, authenticateBearer } from './context';
-import { OrderEventHub } from './event-hub';
+import { OrderEventHub } from '../services/order-event-hub';
 import { enforceCostLimits } from './limits';
 import { routes } from './routes';
 import { asAppRole } from '../db/roles';
@@ -50,12 +49,8 @@ export function maskError(dev: boolean, log: (line: string) => void) {
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
   const ds = await openAppDataSource(url);
   const boss = await openQueue(url);
-  const hub = new OrderEventHub(asAppRole(url), log);
+  const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
-  hub.onResync = async (orderId) => {
-    const p = await orderProgress(ds, orderId);
-    if (p) hub.publish(orderId, { ...p, type: 'SNAPSHOT', at: new Date().toISOString() });
-  };
   const deps: ServerDeps = { ds, boss, config, store: new FileContentStore(config.storageRoot), hub };
   const schema = await buildAppSchema(hub);
   const dev = config.env === 'development';

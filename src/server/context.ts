@@ -8,7 +8,7 @@ import { authenticateToken } from '../services/api-keys';
 import { AppError, unauthenticated } from '../services/errors';
 import type { Principal } from '../services/principal';
 import type { ContentStore } from '../storage/content-store';
-import type { OrderEventHub } from './event-hub';
+import type { OrderEventHub } from '../services/order-event-hub';
 
 /** What every resolver and route can use. */
 export interface ServerDeps {

@@ -1,6 +1,7 @@
 // The errors a partner can act on. Each carries a GraphQL `extensions.code`, and a `reason` that
 // names the exact problem so that clients can branch on it without parsing the message.
 import { GraphQLError } from 'graphql';
+import { InputError } from '../domain/input-error';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUOTA_EXCEEDED' | 'CONFLICT';
 
@@ -26,4 +27,14 @@ export function forbidden(reason: string, message: string): AppError {
 
 export function unauthenticated(reason: string, message: string): AppError {
   return new AppError('UNAUTHENTICATED', reason, message);
+}
+
+/** Runs a domain rule check, turning its InputError into the API's BAD_USER_INPUT error. */
+export function asBadInput<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    if (e instanceof InputError) throw badInput(e.field, e.reason, e.message);
+    throw e;
+  }
 }

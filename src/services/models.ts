@@ -1,7 +1,7 @@
 // The model catalog and signing keys the API serves. Workers announce the bundles they loaded; the API reads the
 // table, so API replicas need neither model files nor ONNX.
 import { DataSource } from 'typeorm';
-import type { ModelSummary, SamplingEngine } from '../generation/contract';
+import type { ModelSummary, PublicKeyInfo } from '../domain/model';
 import { ModelEntity } from '../entities/model';
 
 export async function registerModels(ds: DataSource, models: ModelSummary[]): Promise<void> {
@@ -15,7 +15,7 @@ export async function registerModels(ds: DataSource, models: ModelSummary[]): Pr
 }
 
 /** Workers announce the certificate signing keys' public halves, which the API publishes. */
-export async function registerSigningKeys(ds: DataSource, keys: ReturnType<SamplingEngine['publicKeys']>): Promise<void> {
+export async function registerSigningKeys(ds: DataSource, keys: PublicKeyInfo[]): Promise<void> {
   for (const k of keys) {
     await ds.query(
       `INSERT INTO signing_keys (key_id, public_key_pem, created_at, current) VALUES ($1, $2, $3, $4)
@@ -25,7 +25,7 @@ export async function registerSigningKeys(ds: DataSource, keys: ReturnType<Sampl
   }
 }
 
-export async function listSigningKeys(ds: DataSource): Promise<{ keyId: string; publicKeyPem: string; createdAt: string; current: boolean }[]> {
+export async function listSigningKeys(ds: DataSource): Promise<PublicKeyInfo[]> {
   const rows = (await ds.query('SELECT key_id, public_key_pem, created_at, current FROM signing_keys ORDER BY current DESC, created_at DESC')) as {
     key_id: string;
     public_key_pem: string;

@@ -3,7 +3,8 @@
 // writes the read to the audit log. Another partner's order is NOT_FOUND: existence is not revealed.
 import { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/log';
-import { CertificateEntity, OrderEntity, OrderImageEntity, OrderStatus } from '../entities/order';
+import type { OrderStatus } from '../domain/order';
+import { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { badInput, notFound } from './errors';
 import { Principal, actorOf } from './principal';
 

@@ -1,11 +1,13 @@
-// One LISTEN connection per API process fans order events out to its subscribers. Events come
+// One LISTEN connection per process (API or worker) fans order events out to its subscribers. Events come
 // from any process (workers, other API replicas) through PostgreSQL NOTIFY. When the connection
 // drops, the hub reconnects with backoff and then calls `onResync` for every watched order, so
 // that the state missed meanwhile is re-read and published. It is type-graphql's PubSub, with
 // the order id as the routing key.
 import { Client } from 'pg';
 import type { PubSub } from 'type-graphql';
-import { ORDER_EVENTS_CHANNEL, OrderEvent } from '../services/order-events';
+import type { OrderEvent } from '../domain/order';
+import type { DataSource } from 'typeorm';
+import { ORDER_EVENTS_CHANNEL, orderProgress } from './order-events';
 
 type Listener = (e: OrderEvent) => void;
 
@@ -14,12 +16,19 @@ export class OrderEventHub implements PubSub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
   private retryMs = 200;
-  onResync: (orderId: string) => Promise<void> = async () => undefined;
 
+  /** `ds` re-reads an order's state after a reconnect; `url` is the LISTEN connection's. */
   constructor(
     private readonly url: string,
+    private readonly ds: DataSource,
     private readonly log: (line: string) => void,
   ) {}
+
+  /** Publishes the order's stored state as a SNAPSHOT: what its subscribers missed while disconnected. */
+  async onResync(orderId: string): Promise<void> {
+    const p = await orderProgress(this.ds, orderId);
+    if (p) this.publish(orderId, { ...p, type: 'SNAPSHOT', at: new Date().toISOString() });
+  }
 
   async start(): Promise<void> {
     const client = new Client({ connectionString: this.url });

@@ -1,33 +1,9 @@
 // Order progress events. Writers NOTIFY inside their transaction, so an event is heard only once
 // the change it reports is committed; every API process LISTENs and forwards to subscribers.
 import { DataSource, EntityManager } from 'typeorm';
-import type { ClassCount, OrderStatus } from '../entities/order';
+import type { ClassCount, OrderEvent, OrderEventType, OrderProgress, OrderStatus } from '../domain/order';
 
 export const ORDER_EVENTS_CHANNEL = 'synthbus_order_events';
-
-export type OrderEventType = 'SNAPSHOT' | 'QUEUED' | 'STARTED' | 'IMAGE_DELIVERED' | 'IMAGE_REJECTED' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-
-export interface OrderProgress {
-  orderId: string;
-  status: OrderStatus;
-  size: number;
-  delivered: number;
-  /** Privacy-check rejections so far (each was resampled). */
-  rejected: number;
-  /** Delivered images per class, ascending BI-RADS, every ordered class listed. */
-  deliveredByClass: ClassCount[];
-  certificateId: string | null;
-  failureReason: string | null;
-}
-
-export interface OrderEvent extends OrderProgress {
-  type: OrderEventType;
-  at: string;
-  /** IMAGE_DELIVERED / IMAGE_REJECTED: which image. */
-  index?: number | null;
-  birads?: number | null;
-  nnDistance?: number | null;
-}
 
 /** The order's state as stored now; the first message of every subscription. */
 export async function orderProgress(m: DataSource | EntityManager, orderId: string): Promise<OrderProgress | null> {

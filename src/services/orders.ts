@@ -2,16 +2,16 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { canonicalJson } from '../audit/chain';
 import type { Config } from '../config';
 import { FAILED_SHARD_QUEUE, SHARD_QUEUE } from '../db/queue';
+import { canonicalize } from '../domain/canonical-json';
+import { OrderRequest, ValidOrder, validateOrderRequest } from '../domain/order-request';
 import { OrderEntity } from '../entities/order';
 import { PartnerEntity } from '../entities/partner';
 import { requireCurrentAcceptance } from './agreements';
-import { AppError, badInput } from './errors';
+import { AppError, asBadInput, badInput } from './errors';
 import { findModel } from './models';
-import { publishOrderEvent } from './order-events';
-import { OrderRequest, ValidOrder, validateOrderRequest } from './order-request';
+import * as lifecycle from './order-lifecycle';
 import type { PartnerPrincipal } from './principal';
 import { Quotas, QuotaUsage, checkQuotas, effectiveQuotas, quotaUsage } from './quotas';
 import { planShards } from './shards';
@@ -30,7 +30,8 @@ export interface Quote extends ValidOrder {
 }
 
 async function validated(deps: OrderDeps, m: EntityManager, partnerId: string, r: OrderRequest, lock: boolean) {
-  const v = validateOrderRequest(r, await findModel(deps.ds, r.modelId));
+  const model = await findModel(deps.ds, r.modelId);
+  const v = asBadInput(() => validateOrderRequest(r, model));
   const partner = await m.getRepository(PartnerEntity).findOne({ where: { id: partnerId }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!partner) throw new Error(`partner ${partnerId} vanished`);
   const quotas = effectiveQuotas(partner, deps.config.quotaDefaults);
@@ -46,7 +47,7 @@ export async function quoteOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
 }
 
 function requestHash(r: OrderRequest): string {
-  return createHash('sha256').update(canonicalJson(r)).digest('hex');
+  return createHash('sha256').update(canonicalize(r)).digest('hex');
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -85,7 +86,6 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         id: randomUUID(),
         partnerId: who.partnerId,
         modelId: v.model.modelId,
-        status: 'QUEUED',
         size: v.size,
         counts: v.counts,
         mixInput: r.mix,
@@ -102,7 +102,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         startedAt: null,
         finishedAt: null,
       });
-      await m.getRepository(OrderEntity).save(order);
+      await lifecycle.queue(m, order);
       const jobs = shards.map((shard, i) => ({
         id: order.shardJobIds[i],
         name: SHARD_QUEUE,
@@ -114,7 +114,6 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
       }));
       // pg-boss writes through this transaction: the order never exists without its jobs.
       await boss.insert(jobs, { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) } });
-      await publishOrderEvent(m, order.id, 'QUEUED');
       return order;
     });
   } catch (e) {
@@ -132,18 +131,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
  * the middle of one stops before its next batch.
  */
 export async function cancelOrder(deps: Pick<OrderDeps, 'ds' | 'boss'>, order: OrderEntity): Promise<OrderEntity> {
-  const cancelled = await deps.ds.transaction(async (m) => {
-    const o = await m.getRepository(OrderEntity).findOne({ where: { id: order.id }, lock: { mode: 'pessimistic_write' } });
-    if (!o) throw new Error(`order ${order.id} vanished`);
-    if (o.status !== 'QUEUED' && o.status !== 'RUNNING') {
-      throw new AppError('CONFLICT', 'ORDER_FINISHED', `Order ${o.id} is already ${o.status.toLowerCase()} and cannot be cancelled.`);
-    }
-    o.status = 'CANCELLED';
-    o.finishedAt = new Date();
-    await m.getRepository(OrderEntity).update({ id: o.id }, { status: o.status, finishedAt: o.finishedAt });
-    await publishOrderEvent(m, o.id, 'CANCELLED');
-    return o;
-  });
+  const cancelled = await lifecycle.cancel(deps.ds, order.id);
   // After the commit: a shard that starts meanwhile sees the order cancelled and does nothing.
   if (deps.boss) await deps.boss.cancel(SHARD_QUEUE, cancelled.shardJobIds);
   return cancelled;

@@ -1,6 +1,7 @@
 // Partner accounts: apply, and the admin's approve / suspend / reinstate, plus quotas.
 import { DataSource } from 'typeorm';
-import { PartnerEntity, PartnerStatus } from '../entities/partner';
+import type { PartnerStatus } from '../domain/partner';
+import { PartnerEntity } from '../entities/partner';
 import { IssuedKey, issueKey } from './api-keys';
 import { AppError, badInput, notFound } from './errors';
 

@@ -1,29 +1,16 @@
 // Loads the sampling engine on demand: only worker processes pay for onnxruntime and the model
 // bundles; API-only processes never require src/generation/engine.
-import type { SamplingEngine } from '../generation/contract';
 import type { Config } from '../config';
+import type { SamplingEngine } from '../domain/sampling-engine';
+import type * as EngineModule from '../generation/engine';
+import type * as BundleModule from '../generation/bundle';
 
-export type ClosableEngine = SamplingEngine & { close(): Promise<void> };
-
-interface EngineModule {
-  createEngine(opts: { bundleDirs: string[]; dataDir: string; provider?: 'cpu' | 'webgpu' | 'cuda'; signingKeyFile?: string; log?: (line: string) => void }): Promise<ClosableEngine>;
-}
-interface BundleModule {
-  defaultBundleDirs(): string[];
-}
-
-export async function loadEngine(config: Pick<Config, 'bundleDirs' | 'dataDir' | 'provider' | 'signingKeyFile'>, log: (line: string) => void): Promise<ClosableEngine> {
+export async function loadEngine(config: Pick<Config, 'bundleDirs' | 'provider'>, log: (line: string) => void): Promise<SamplingEngine> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const { createEngine } = require('../generation/engine') as EngineModule;
+  const { createEngine } = require('../generation/engine') as typeof EngineModule;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
-  const { defaultBundleDirs } = require('../generation/bundle') as BundleModule;
-  const engine = await createEngine({
-    bundleDirs: config.bundleDirs ?? defaultBundleDirs(),
-    dataDir: config.dataDir,
-    provider: config.provider,
-    signingKeyFile: config.signingKeyFile,
-    log,
-  });
+  const { defaultBundleDirs } = require('../generation/bundle') as typeof BundleModule;
+  const engine = await createEngine({ bundleDirs: config.bundleDirs ?? defaultBundleDirs(), provider: config.provider, log });
   log(`worker: sampling on execution provider "${engine.provider}" (requested "${config.provider}")`);
   return engine;
 }

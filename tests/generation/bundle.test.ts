@@ -103,10 +103,8 @@ describe('bundle refusals name what is wrong', () => {
   });
 
   it('several bundles load side by side, each under its own model id', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'synthbus-data-'));
-    made.push(data);
     const other = variant((d) => rewriteManifest(d, (m) => (m.modelId = 'tiny-second-copy')));
-    const engine = await createEngine({ bundleDirs: [TEST_BUNDLE, other], dataDir: data, log: () => undefined });
+    const engine = await createEngine({ bundleDirs: [TEST_BUNDLE, other], log: () => undefined });
     try {
       const ids = engine.models().map((m) => m.modelId);
       expect(ids).toEqual([readManifest(TEST_BUNDLE).modelId, 'tiny-second-copy']);
@@ -121,9 +119,7 @@ describe('bundle refusals name what is wrong', () => {
   });
 
   it('two bundles with the same model id', async () => {
-    const data = mkdtempSync(join(tmpdir(), 'synthbus-data-'));
-    made.push(data);
-    await expect(createEngine({ bundleDirs: [TEST_BUNDLE, variant()], dataDir: data, log: () => undefined })).rejects.toThrow(/is already loaded from another folder/);
+    await expect(createEngine({ bundleDirs: [TEST_BUNDLE, variant()], log: () => undefined })).rejects.toThrow(/is already loaded from another folder/);
   });
 });
 

@@ -5,11 +5,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CohortParams, DeliveredImage, EngineInputError } from '../../src/generation/contract';
+import { CohortParams, DeliveredImage } from '../../src/domain/cohort';
+import { InputError } from '../../src/domain/input-error';
 import { createEngine, Engine } from '../../src/generation/engine';
 import { decodeGrayPng } from '../../src/generation/png-read';
 import { deriveImageSeed } from '../../src/generation/seeds';
 import { toCertificateFile } from '../../src/privacy/certificate-file';
+import { Certifier } from '../../src/privacy/certifier';
 import { verifyCertificate, verifyCertificateFile } from '../../src/privacy/verify';
 import { copyBundle, readManifest, rewriteManifest } from './helpers/bundle-copy';
 import { TEST_BUNDLE } from './helpers/test-bundle';
@@ -22,12 +24,14 @@ function tempDir(prefix: string): string {
 }
 
 let engine: Engine;
+let certifier: Certifier;
 let params: CohortParams;
 let birads: number[];
 const logs: string[] = [];
 
 beforeAll(async () => {
-  engine = await createEngine({ bundleDirs: [TEST_BUNDLE], dataDir: tempDir('synthbus-engine-'), log: (l) => logs.push(l) });
+  engine = await createEngine({ bundleDirs: [TEST_BUNDLE], log: (l) => logs.push(l) });
+  certifier = Certifier.open({ dataDir: tempDir('synthbus-engine-') }, engine);
   const m = engine.models()[0];
   birads = m.classes.map((c) => c.birads);
   // Few steps keep the suite fast; the parity test covers the full 10-step trajectory.
@@ -105,11 +109,11 @@ describe('engine', () => {
       [() => engine.validate(m.modelId, [birads[0]], params.steps, m.maxGuidance + 0.5), 'guidance'],
     ];
     for (const [call, field] of bad) {
-      expect(call).toThrow(EngineInputError);
+      expect(call).toThrow(InputError);
       try {
         call();
       } catch (e) {
-        expect((e as EngineInputError).field).toBe(field);
+        expect((e as InputError).field).toBe(field);
       }
     }
     await expect(engine.generate({ ...params, orderSeed: -1 }, items([0]))).rejects.toMatchObject({ field: 'orderSeed' });
@@ -120,14 +124,14 @@ describe('engine', () => {
 
   it('signs a certificate that verifies, also from certificate.json with the images', async () => {
     const delivered = await engine.generate(params, items([0, 1, 2, 3]));
-    const signed = engine.certify({ params, images: delivered.map((d) => d.record), order: { size: 4 }, createdAt: '2026-11-26T10:00:00Z', completedAt: '2026-11-26T10:01:00Z' });
-    expect(verifyCertificate(signed, engine.publicKeys())).toMatchObject({ ok: true });
+    const signed = certifier.certify({ params, images: delivered.map((d) => d.record), order: { size: 4 }, createdAt: '2026-11-26T10:00:00Z', completedAt: '2026-11-26T10:01:00Z' });
+    expect(verifyCertificate(signed, certifier.publicKeys())).toMatchObject({ ok: true });
     const dir = tempDir('synthbus-cohort-');
-    writeFileSync(join(dir, 'certificate.json'), toCertificateFile(signed, engine.publicKeys()));
+    writeFileSync(join(dir, 'certificate.json'), toCertificateFile(signed, certifier.publicKeys()));
     mkdirSync(join(dir, 'images'));
     delivered.forEach((d: DeliveredImage) => writeFileSync(join(dir, 'images', `${d.record.index}.png`), d.png));
     const keysFile = join(dir, 'keys.json');
-    writeFileSync(keysFile, JSON.stringify(engine.publicKeys()));
+    writeFileSync(keysFile, JSON.stringify(certifier.publicKeys()));
     const result = await verifyCertificateFile(join(dir, 'certificate.json'), { imagesDir: join(dir, 'images'), publicKeysFile: keysFile });
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(signed.passed);
@@ -143,7 +147,7 @@ describe('privacy check', () => {
     const dir = copyBundle(TEST_BUNDLE);
     temp.push(dir);
     rewriteManifest(dir, (m) => (m.privacy.threshold = threshold));
-    const strict = await createEngine({ bundleDirs: [dir], dataDir: tempDir('synthbus-strict-'), log: () => undefined, maxAttempts: 50 });
+    const strict = await createEngine({ bundleDirs: [dir], log: () => undefined, maxAttempts: 50 });
     try {
       const rejected: { index: number; attempt: number; nnDistance: number }[] = [];
       const out = await strict.generate(params, items([0, 1, 2, 3, 4, 5, 6, 7]), (r) => rejected.push(r));
@@ -162,7 +166,7 @@ describe('privacy check', () => {
         // PNG bytes differ: they name the variant bundle's hash).
         if (d.record.attempt === 0) expect(decodeGrayPng(d.png).pixels).toEqual(decodeGrayPng(first[d.record.index].png).pixels);
       }
-      const signed = strict.certify({ params, images: out.map((d) => d.record), order: {}, createdAt: 'a', completedAt: 'b' });
+      const signed = Certifier.open({ dataDir: tempDir('synthbus-strict-') }, strict).certify({ params, images: out.map((d) => d.record), order: {}, createdAt: 'a', completedAt: 'b' });
       const counts = JSON.parse(signed.payload).counts;
       expect(counts).toEqual({ generated: 8 + rejected.length, rejected: rejected.length, delivered: 8 });
     } finally {
@@ -174,7 +178,7 @@ describe('privacy check', () => {
     const dir = copyBundle(TEST_BUNDLE);
     temp.push(dir);
     rewriteManifest(dir, (m) => (m.privacy.threshold = 2));
-    const hopeless = await createEngine({ bundleDirs: [dir], dataDir: tempDir('synthbus-hopeless-'), log: () => undefined, maxAttempts: 2 });
+    const hopeless = await createEngine({ bundleDirs: [dir], log: () => undefined, maxAttempts: 2 });
     try {
       let heard = 0;
       await expect(hopeless.generate(params, items([0, 1]), () => heard++)).rejects.toThrow(/failed the privacy check 2 times .* no image of this run is delivered/);
@@ -189,7 +193,7 @@ describe('privacy check', () => {
 describe('providers and keys', () => {
   it('falls back to cpu with a warning that says why when the requested provider cannot load', async () => {
     const lines: string[] = [];
-    const e = await createEngine({ bundleDirs: [TEST_BUNDLE], dataDir: tempDir('synthbus-cuda-'), provider: 'cuda', log: (l) => lines.push(l) });
+    const e = await createEngine({ bundleDirs: [TEST_BUNDLE], provider: 'cuda', log: (l) => lines.push(l) });
     await e.close();
     expect(e.provider).toBe('cpu');
     expect(lines.find((l) => l.startsWith('warning: execution provider cuda could not load ('))).toMatch(/falling back to cpu/);
@@ -197,18 +201,15 @@ describe('providers and keys', () => {
 
   it('keeps its signing key across restarts; after a rotation old certificates still verify', async () => {
     const dataDir = tempDir('synthbus-keys-');
-    const e1 = await createEngine({ bundleDirs: [TEST_BUNDLE], dataDir, log: () => undefined });
-    const delivered = await e1.generate(params, items([0]));
+    const delivered = await engine.generate(params, items([0]));
     const input = { params, images: delivered.map((d) => d.record), order: {}, createdAt: 'a', completedAt: 'b' };
-    const old = e1.certify(input);
-    await e1.close();
-    const e2 = await createEngine({ bundleDirs: [TEST_BUNDLE], dataDir, log: () => undefined });
-    expect(e2.publicKeys()[0].keyId).toBe(old.keyId);
-    const fresh = e2.rotateSigningKey();
-    const current = e2.certify(input);
+    const old = Certifier.open({ dataDir }, engine).certify(input);
+    const reopened = Certifier.open({ dataDir }, engine);
+    expect(reopened.publicKeys()[0].keyId).toBe(old.keyId);
+    const fresh = reopened.rotateSigningKey();
+    const current = reopened.certify(input);
     expect(current.keyId).toBe(fresh);
-    expect(e2.publicKeys().map((k) => k.keyId)).toEqual([fresh, old.keyId]);
-    expect(verifyCertificate(old, e2.publicKeys()).ok).toBe(true);
-    await e2.close();
+    expect(reopened.publicKeys().map((k) => k.keyId)).toEqual([fresh, old.keyId]);
+    expect(verifyCertificate(old, reopened.publicKeys()).ok).toBe(true);
   });
 });

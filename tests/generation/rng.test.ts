@@ -1,4 +1,4 @@
-import { gaussianNoise, mix64, SplitMix64 } from '../../src/generation/rng';
+import { gaussianNoise, mix64, SplitMix64 } from '../../src/domain/rng';
 import { deriveImageSeed } from '../../src/generation/seeds';
 
 describe('SplitMix64', () => {

@@ -1,6 +1,6 @@
 // A model summary for tests that exercise the API's validation without running a worker. The API
 // reads models from the catalog table that workers fill; this writes one row there directly.
-import type { ModelSummary } from '../../src/generation/contract';
+import type { ModelSummary } from '../../src/domain/model';
 
 // Provenance the engine reports (ModelSummary.trainingData), spread in so that this file compiles
 // whether or not the contract already declares it.

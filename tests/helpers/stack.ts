@@ -27,7 +27,9 @@ import { ApiHandle, startApi } from '../../src/server/app';
 import { issueKey } from '../../src/services/api-keys';
 import { registerModels, registerSigningKeys } from '../../src/services/models';
 import { PARTNER_SCOPES } from '../../src/services/principal';
-import { ClosableEngine, loadEngine } from '../../src/worker/engine-loader';
+import type { SamplingEngine } from '../../src/domain/sampling-engine';
+import { Certifier } from '../../src/privacy/certifier';
+import { loadEngine } from '../../src/worker/engine-loader';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -42,7 +44,7 @@ export interface TestStack {
   databaseUrl: string;
   config: Config;
   api: ApiHandle;
-  engine?: ClosableEngine;
+  engine?: SamplingEngine;
   worker?: WorkerHandle;
   close(): Promise<void>;
 }
@@ -91,7 +93,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   const api = await startApi(config, databaseUrl);
   const { secret: adminKey } = await issueKey(api.deps.ds, { partnerId: null, name: 'test admin', scopes: [...PARTNER_SCOPES] });
   const silent = () => undefined;
-  let engine: ClosableEngine | undefined;
+  let engine: SamplingEngine | undefined;
   let worker: WorkerHandle | undefined;
   if (opts.worker) {
     worker = await startWorker(config, databaseUrl, silent);
@@ -99,7 +101,7 @@ export async function startTestStack(opts: StackOptions = {}): Promise<TestStack
   } else if (opts.models) {
     engine = await loadEngine(config, silent);
     await registerModels(api.deps.ds, engine.models());
-    await registerSigningKeys(api.deps.ds, engine.publicKeys());
+    await registerSigningKeys(api.deps.ds, Certifier.open({ dataDir: config.dataDir }, engine).publicKeys());
   }
   return {
     url: api.url,

@@ -1,4 +1,4 @@
-import { canonicalize } from '../../src/privacy/canonical-json';
+import { canonicalize } from '../../src/domain/canonical-json';
 
 // Expected outputs are copied from RFC 8785 (JSON Canonicalization Scheme).
 describe('canonicalize (RFC 8785)', () => {

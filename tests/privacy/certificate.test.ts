@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { verifyCertificateCommand } from '../../src/cli/verify-certificate';
-import { CohortCertificateInput, EngineInputError, ImagePrivacyRecord } from '../../src/generation/contract';
+import { CohortCertificateInput, ImagePrivacyRecord } from '../../src/domain/cohort';
+import { InputError } from '../../src/domain/input-error';
 import { encodeGrayPng } from '../../src/generation/png';
-import { buildCertificateRecord, CertificateModel, signCertificate } from '../../src/privacy/certificate';
+import type { CertificateModel } from '../../src/domain/model';
+import { buildCertificateRecord, signCertificate } from '../../src/privacy/certificate';
 import { parseCertificateFile, toCertificateFile } from '../../src/privacy/certificate-file';
 import { KeyRing } from '../../src/privacy/keys';
 import { verifyCertificate, verifyCertificateFile } from '../../src/privacy/verify';
@@ -93,7 +95,7 @@ describe('certificate record', () => {
   });
 
   it('refuses images that did not pass, duplicates, and an empty cohort, naming the field', () => {
-    expect(() => sign([image(0, 0.5, 0.1)])).toThrow(EngineInputError);
+    expect(() => sign([image(0, 0.5, 0.1)])).toThrow(InputError);
     expect(() => sign([image(0, 0.5, 0.1)])).toThrow(/image 0 did not pass/);
     expect(() => sign([image(1, 0.5), image(1, 0.5)])).toThrow(/index 1 appears twice/);
     expect(() => sign([])).toThrow(/at least one/);

@@ -1,6 +1,6 @@
 import { cohortDcr, imageDcr, subsetPairs, wilsonInterval } from '../../src/privacy/dcr';
 import { embeddingMatrix, forEachDistanceRow } from '../../src/privacy/nn-search';
-import { gaussianNoise } from '../../src/generation/rng';
+import { gaussianNoise } from '../../src/domain/rng';
 
 describe('wilsonInterval', () => {
   it('matches Newcombe (1998), Statistics in Medicine 17:857, Table I, method 3 (score)', () => {

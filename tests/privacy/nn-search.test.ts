@@ -1,5 +1,5 @@
 import { embeddingMatrix, forEachDistanceRow, nearestNeighbours } from '../../src/privacy/nn-search';
-import { gaussianNoise } from '../../src/generation/rng';
+import { gaussianNoise } from '../../src/domain/rng';
 
 function unitRows(seed: bigint, count: number, dim: number): Float32Array {
   const data = gaussianNoise(seed, count * dim);

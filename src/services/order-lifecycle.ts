@@ -1,0 +1,105 @@
+// Every change of an order's state, each with its progress event in the same transaction: the
+// only module that writes orders.status. Each change is one guarded UPDATE (WHERE status IN the
+// states it may leave), so concurrent workers and API replicas cannot move an order backwards or
+// twice.
+//
+//   QUEUED ──start──▶ RUNNING ──finish──▶ COMPLETED (certificate passed)
+//     │                 │      └─finish─▶ FAILED    (cohort privacy check failed)
+//     ├──cancel─────────┴──cancel──────▶ CANCELLED
+//     └──fail───────────┴──fail────────▶ FAILED    (a shard gave up)
+import { DataSource, EntityManager } from 'typeorm';
+import type { CohortCertificateInput, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
+import { ACTIVE_STATUSES, OrderStatus } from '../domain/order';
+import { CertificateEntity, OrderEntity } from '../entities/order';
+import { AppError } from './errors';
+import { publishOrderEvent } from './order-events';
+
+type Db = DataSource | EntityManager;
+
+function inTransaction<T>(db: Db, run: (m: EntityManager) => Promise<T>): Promise<T> {
+  const m = db instanceof DataSource ? db.manager : db;
+  return m.queryRunner?.isTransactionActive ? run(m) : m.transaction(run);
+}
+
+/** Sets `status` (and the columns in `set`) if the order is in one of `from`; true if it was. */
+async function transition(m: EntityManager, orderId: string, from: readonly OrderStatus[], to: OrderStatus, set: Record<string, unknown> = {}): Promise<boolean> {
+  const columns = Object.keys(set);
+  const assignments = [`status = $3`, ...columns.map((c, i) => `${c} = $${i + 4}`)].join(', ');
+  const res = (await m.query(`UPDATE orders SET ${assignments} WHERE id = $1 AND status = ANY($2) RETURNING id`, [orderId, from, to, ...columns.map((c) => set[c])])) as unknown[][];
+  return (res[0]?.length ?? 0) > 0;
+}
+
+/** Inserts a new order as QUEUED and announces it (inside the caller's transaction, with its jobs). */
+export async function queue(m: EntityManager, order: OrderEntity): Promise<OrderEntity> {
+  order.status = OrderStatus.QUEUED;
+  await m.getRepository(OrderEntity).save(order);
+  await publishOrderEvent(m, order.id, 'QUEUED');
+  return order;
+}
+
+/** QUEUED → RUNNING when the first shard starts; later shards find it running and change nothing. */
+export function start(db: Db, orderId: string): Promise<void> {
+  return inTransaction(db, async (m) => {
+    if (await transition(m, orderId, [OrderStatus.QUEUED], OrderStatus.RUNNING, { started_at: new Date() })) await publishOrderEvent(m, orderId, 'STARTED');
+  });
+}
+
+/** QUEUED or RUNNING → CANCELLED; an order that already ended is a CONFLICT naming its state. */
+export function cancel(db: Db, orderId: string): Promise<OrderEntity> {
+  return inTransaction(db, async (m) => {
+    const cancelled = await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.CANCELLED, { finished_at: new Date() });
+    if (cancelled) await publishOrderEvent(m, orderId, 'CANCELLED');
+    const o = await m.getRepository(OrderEntity).findOneBy({ id: orderId });
+    if (!o) throw new Error(`order ${orderId} vanished`);
+    if (!cancelled) throw new AppError('CONFLICT', 'ORDER_FINISHED', `Order ${o.id} is already ${o.status.toLowerCase()} and cannot be cancelled.`);
+    return o;
+  });
+}
+
+/** QUEUED or RUNNING → FAILED with a reason the partner can read; an ended order is left alone. */
+export function fail(db: Db, orderId: string, reason: string): Promise<void> {
+  return inTransaction(db, async (m) => {
+    if (await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.FAILED, { failure_reason: reason, finished_at: new Date() })) await publishOrderEvent(m, orderId, 'FAILED');
+  });
+}
+
+/** What the certificate records of the order as placed. */
+function certificateInput(o: OrderEntity, images: ImagePrivacyRecord[], completedAt: Date): CohortCertificateInput {
+  return {
+    params: { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.orderSeed, steps: o.steps, guidance: o.guidance },
+    images,
+    order: { orderId: o.id, modelId: o.modelId, size: o.size, counts: o.counts, mix: o.mixInput, seed: o.orderSeed, steps: o.steps, guidance: o.guidance },
+    createdAt: o.createdAt.toISOString(),
+    completedAt: completedAt.toISOString(),
+  };
+}
+
+/**
+ * RUNNING → COMPLETED (or FAILED when the cohort-level privacy check fails) once every image is
+ * recorded: certifies the cohort and stores the certificate in the same transaction. The order row
+ * is locked, so of several workers finishing shards at once exactly one certifies.
+ */
+export function finishIfComplete(db: Db, orderId: string, certify: (input: CohortCertificateInput) => SignedCertificate): Promise<void> {
+  return inTransaction(db, async (m) => {
+    const o = await m.getRepository(OrderEntity).findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+    if (!o || o.status !== OrderStatus.RUNNING) return;
+    const rows = (await m.query('SELECT record FROM order_images WHERE order_id = $1 ORDER BY idx', [orderId])) as { record: ImagePrivacyRecord }[];
+    if (rows.length < o.size) return;
+    const completedAt = new Date();
+    const cert = certify(certificateInput(o, rows.map((r) => r.record), completedAt));
+    await m.getRepository(CertificateEntity).insert({
+      id: cert.certificateId,
+      orderId: o.id,
+      keyId: cert.keyId,
+      payload: cert.payload,
+      signature: cert.signature,
+      passed: cert.passed,
+      reason: cert.reason,
+      createdAt: completedAt,
+    });
+    const to = cert.passed ? OrderStatus.COMPLETED : OrderStatus.FAILED;
+    const failureReason = cert.passed ? null : `cohort privacy check failed: ${cert.reason ?? 'no reason given'}`;
+    await transition(m, o.id, [OrderStatus.RUNNING], to, { failure_reason: failureReason, finished_at: completedAt });
+    await publishOrderEvent(m, o.id, to);
+  });
+}
