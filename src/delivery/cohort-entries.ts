@@ -13,24 +13,22 @@ export interface ImageReader {
 
 export interface DeliverableCohort {
   size: number;
-  images: CohortImage[];
+  images: ArchivedImage[];
   certificateJson: string;
   modelCard: string;
   datasetCard: string;
 }
 
-// Stored images are named by their sha256 and never change, so their CRC-32 and length can be
-// remembered: a resumed download (a Range request) does not read the whole cohort again.
-const factsBySha = new Map<string, { crc: number; size: number }>();
-const FACTS_CACHE_LIMIT = 200_000;
+/** An image with the length and CRC-32 its row recorded (null on rows written before they were). */
+export interface ArchivedImage extends CohortImage {
+  bytes: number | null;
+  crc32: number | null;
+}
 
-async function imageFacts(store: ImageReader, sha256: string): Promise<{ crc: number; size: number }> {
-  const known = factsBySha.get(sha256);
-  if (known) return known;
-  const facts = await crc32Stream(store.stream(sha256));
-  if (factsBySha.size >= FACTS_CACHE_LIMIT) factsBySha.clear();
-  factsBySha.set(sha256, facts);
-  return facts;
+/** The recorded facts; only rows older than them read the bytes. */
+async function imageFacts(store: ImageReader, im: ArchivedImage): Promise<{ crc: number; size: number }> {
+  if (im.bytes !== null && im.crc32 !== null) return { crc: im.crc32, size: im.bytes };
+  return crc32Stream(store.stream(im.sha256));
 }
 
 function textEntry(name: string, text: string): ArchiveEntry {
@@ -46,7 +44,7 @@ export async function cohortEntries(c: DeliverableCohort, store: ImageReader): P
     textEntry(ARCHIVE_FILES.metadata, metadataCsv(c.images, c.size)),
   ];
   for (const im of orderImages(c.images)) {
-    const { crc, size } = await imageFacts(store, im.sha256);
+    const { crc, size } = await imageFacts(store, im);
     const source: ByteSource = { id: `sha256:${im.sha256}`, read: (range) => store.stream(im.sha256, range) };
     entries.push({ name: imagePath(im, c.size), size, crc32: crc, source: { kind: 'source', source } });
   }

@@ -88,7 +88,7 @@ export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal,
   const entries = await cohortEntries(
     {
       size: order.size,
-      images: images.map((i) => ({ index: i.idx, birads: i.birads, seed: i.seed, nnDistance: i.nnDistance, sha256: i.sha256 })),
+      images: images.map((i) => ({ index: i.idx, birads: i.birads, seed: i.seed, nnDistance: i.nnDistance, sha256: i.sha256, bytes: i.bytes, crc32: i.crc32 })),
       certificateJson: toCertificateFile(
         { certificateId: cert.id, keyId: cert.keyId, payload: cert.payload, signature: cert.signature, passed: cert.passed, reason: cert.reason },
         keys,

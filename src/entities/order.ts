@@ -43,6 +43,9 @@ export class OrderImageEntity {
   @Column('jsonb') record: unknown;
   /** The worker (host:pid) that recorded the image. */
   @Column('text', { name: 'delivered_by' }) deliveredBy: string;
+  /** The PNG's length and CRC-32, recorded with it (null on rows older than the column). */
+  @Column('integer', { nullable: true }) bytes: number | null;
+  @Column('bigint', { nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) } }) crc32: number | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
 

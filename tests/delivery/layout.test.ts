@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cohortEntries, ImageReader } from '../../src/delivery/cohort-entries';
+import { crc32 } from 'node:zlib';
+import { ArchivedImage, cohortEntries, ImageReader } from '../../src/delivery/cohort-entries';
 import { datasetCard, DatasetCardInput } from '../../src/delivery/dataset-card';
-import { CohortImage, imagePath, metadataCsv } from '../../src/delivery/layout';
+import { imagePath, metadataCsv } from '../../src/delivery/layout';
 import { tarPlan } from '../../src/delivery/tar';
 import { run, writeWhole } from './archive-test-util';
 
@@ -27,7 +28,7 @@ const cardInput: DatasetCardInput = {
 
 describe('cohort layout', () => {
   let dir: string;
-  let images: CohortImage[];
+  let images: ArchivedImage[];
   const paths = new Map<string, string>();
   const store: ImageReader = { stream: (sha, range) => createReadStream(paths.get(sha) as string, range) };
 
@@ -42,7 +43,8 @@ for i in range(3): Image.new("L", (16, 16), 40 * i).save("${dir}/%d.png" % i)`])
       const path = join(dir, `${i}.png`);
       const sha = createHash('sha256').update(await fs.readFile(path)).digest('hex');
       paths.set(sha, path);
-      images.push({ index: i, birads: birads[i], seed: String(1000n + BigInt(i) * 2n ** 60n), nnDistance: 0.4 + i / 10, sha256: sha });
+      // Rows written before the archive facts were recorded: delivery reads the bytes.
+      images.push({ index: i, birads: birads[i], seed: String(1000n + BigInt(i) * 2n ** 60n), nnDistance: 0.4 + i / 10, sha256: sha, bytes: null, crc32: null });
     }
   });
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -72,6 +74,19 @@ for i in range(3): Image.new("L", (16, 16), 40 * i).save("${dir}/%d.png" % i)`])
     const summary = JSON.parse(run('python3', [join(__dirname, 'check_layout.py'), out]));
     expect(summary).toEqual({ columns: ['file_name', 'birads', 'seed', 'nn_distance', 'sha256'], classes: ['3', '5'], rows: 3, first: 'images/3/000001.png' });
     expect((await fs.readdir(out)).sort()).toEqual(['DATASET_CARD.md', 'MODEL_CARD.md', 'certificate.json', 'images', 'metadata.csv']);
+  });
+
+  it('takes each image\'s length and CRC-32 from its row when recorded, without reading the store', async () => {
+    const recorded = await Promise.all(
+      images.map(async (im) => {
+        const bytes = await fs.readFile(paths.get(im.sha256) as string);
+        return { ...im, bytes: bytes.length, crc32: crc32(bytes) };
+      }),
+    );
+    const unread: ImageReader = { stream: () => { throw new Error('the store was read'); } };
+    const entries = await cohortEntries({ size: 3, images: recorded, certificateJson: '{}', modelCard: '', datasetCard: '' }, unread);
+    const fromStore = await cohortEntries({ size: 3, images, certificateJson: '{}', modelCard: '', datasetCard: '' }, store);
+    expect(entries.map((e) => [e.name, e.size, e.crc32])).toEqual(fromStore.map((e) => [e.name, e.size, e.crc32]));
   });
 
   it('catches a wrong hash in the checker (so the check above can fail)', async () => {
