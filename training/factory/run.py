@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shutil
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import export, manifest, model_card, provenance, train_dit, train_embedder, train_vae
+from . import export, manifest, model_card, provenance, staging, train_dit, train_embedder, train_vae
 from .common import device, log
 from .config import CONFIGS, Config
 from .data import BIRADS_CLASSES, LINKED_CASES
@@ -55,13 +54,9 @@ def train_all(cfg: Config, pack: Pack, run_dir: Path, deadline: Deadline) -> boo
     return True
 
 
-def build_bundle(cfg: Config, pack: Pack, run_dir: Path, bundle: Path) -> dict:
+def build_bundle(cfg: Config, pack: Pack, run_dir: Path, target: Path) -> dict:
     t0 = time.time()
-    if bundle.exists():
-        if any(bundle.iterdir()) and not (bundle / "manifest.json").exists():
-            raise FileExistsError(f"{bundle} is not empty and holds no bundle: refusing to replace it")
-        shutil.rmtree(bundle)
-    bundle.mkdir(parents=True)
+    bundle = staging.begin(target)
     m = export.load_models(cfg, run_dir)
     graphs = export.export_graphs(cfg, m, bundle)
     priv = export.privacy_section(cfg, m, pack, bundle)
@@ -111,8 +106,10 @@ def build_bundle(cfg: Config, pack: Pack, run_dir: Path, bundle: Path) -> dict:
     }
     # the card is rendered from the manifest; it lists itself among the files, so render first
     (bundle / "model-card.md").write_text(model_card.render({**man, "files": {}}))
-    path = manifest.write(bundle, man)
-    log(f"bundle: {bundle} ({sum(f.stat().st_size for f in bundle.iterdir()) / 2**20:.2f} MiB), manifest sha256 {manifest.sha256_file(path)}")
+    manifest.write(bundle, man)
+    staging.finish(bundle, target)
+    path = target / "manifest.json"
+    log(f"bundle: {target} ({sum(f.stat().st_size for f in target.iterdir()) / 2**20:.2f} MiB), manifest sha256 {manifest.sha256_file(path)}")
     return json.loads(path.read_text())
 
 

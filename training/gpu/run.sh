@@ -19,6 +19,8 @@ CONFIG=real
 RUN=training/runs/gpu-$CONFIG
 OUT=${OUT:-$RUN/out}
 WAIT_S=${WAIT_S:-540}
+POLL_S=${POLL_S:-5}
+ATTEMPTS=${ATTEMPTS:-3}
 mkdir -p "$RUN" "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH=training
 
@@ -29,20 +31,33 @@ if ! python3 -c "import jsonschema" 2>/dev/null; then
 fi
 [ -f training/.cache/busbra-256.tar ] || { echo "training/.cache/busbra-256.tar is missing: run 'python3 -m factory.pack' here and carry training/.cache"; exit 2; }
 
-if [ ! -f "$RUN/pid" ]; then
-  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-  threads=()
-  [ "$CONFIG" = tiny ] && threads=(--threads 1)
+# Starts the pipeline detached. A stopped one (crash, lost process) is started again: finished
+# stages are skipped, the running one resumes from its checkpoint, a half-written bundle is
+# rebuilt; after ATTEMPTS starts it is reported FAILED.
+start() {
+  attempt=$(( $(cat "$RUN/attempts" 2>/dev/null || echo 0) + 1 ))
+  echo "$attempt" >"$RUN/attempts"
+  echo "=== attempt $attempt at $(date -u +%H:%M:%S)" >>"$RUN/log.txt"
   setsid nohup python3 -m factory.run --config "$CONFIG" --pack training/.cache/busbra-256.tar \
-    --run-dir "$RUN" --bundle "$RUN/bundle" "${threads[@]}" >"$RUN/log.txt" 2>&1 </dev/null &
+    --run-dir "$RUN" --bundle "$RUN/bundle" "${threads[@]}" >>"$RUN/log.txt" 2>&1 </dev/null &
   echo $! >"$RUN/pid"
-  echo "started pipeline pid $(cat "$RUN/pid") at $(date -u +%H:%M:%S)"
-fi
+  echo "started pipeline pid $(cat "$RUN/pid") (attempt $attempt) at $(date -u +%H:%M:%S)"
+}
+running() { grep -qs factory.run "/proc/$(cat "$RUN/pid" 2>/dev/null)/cmdline"; }
+complete() { grep -qs '^STATUS complete' "$RUN/log.txt"; }
 
-pid=$(cat "$RUN/pid")
+threads=()
+[ "$CONFIG" = tiny ] && threads=(--threads 1)
+if [ ! -f "$RUN/attempts" ]; then
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+fi
 end=$((SECONDS + WAIT_S))
-while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^STATUS complete' "$RUN/log.txt"; do
-  sleep 5
+while ! complete && [ $SECONDS -lt $end ]; do
+  if ! running; then
+    [ "$(cat "$RUN/attempts" 2>/dev/null || echo 0)" -ge "$ATTEMPTS" ] && break
+    start
+  fi
+  sleep "$POLL_S"
 done
 grep -v -E 'Warning|warnings.warn|^\s*$' "$RUN/log.txt" | tail -n 40
 cp "$RUN/log.txt" "$OUT/log.txt"
@@ -54,10 +69,10 @@ if grep -q '^STATUS complete' "$RUN/log.txt"; then
   ls -l "$OUT"
   echo "DONE: join with python3 training/gpu/join.py <files_at> models/"
   exit 0
-elif kill -0 "$pid" 2>/dev/null; then
+elif running; then
   echo "RUNNING: call the same command again now"
   exit 3
 else
-  echo "FAILED: the pipeline stopped without a bundle (log above)"
+  echo "FAILED: the pipeline stopped without a bundle $ATTEMPTS times (log above)"
   exit 1
 fi

@@ -1,0 +1,68 @@
+"""gpu/run.sh against a fake pipeline (no torch): it starts the pipeline again after a crash or a
+stale pid, gives up after ATTEMPTS starts, and returns the bundle when the pipeline completes."""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+RUN_SH = Path(__file__).resolve().parents[1] / "gpu/run.sh"
+
+# Stands in for factory.run: crashes (after writing half a bundle, as export would) until the
+# attempt given by FAKE_SUCCEEDS_AT, then writes a bundle and prints the completion line.
+FAKE_RUN = '''
+import os, sys
+from pathlib import Path
+run_dir = Path(sys.argv[sys.argv.index("--run-dir") + 1])
+bundle = Path(sys.argv[sys.argv.index("--bundle") + 1])
+calls = run_dir / "fake-calls"
+n = int(calls.read_text()) + 1 if calls.exists() else 1
+calls.write_text(str(n))
+bundle.mkdir(exist_ok=True)
+if n < int(os.environ["FAKE_SUCCEEDS_AT"]):
+    (bundle / "denoiser.onnx").write_bytes(b"half")
+    sys.exit("RuntimeError: Expected all tensors to be on the same device")
+(bundle / "manifest.json").write_text("{}")
+print("STATUS complete")
+'''
+
+
+@pytest.fixture
+def repo(tmp_path):
+    (tmp_path / "training/gpu").mkdir(parents=True)
+    shutil.copy(RUN_SH, tmp_path / "training/gpu/run.sh")
+    (tmp_path / "training/factory").mkdir()
+    (tmp_path / "training/factory/__init__.py").write_text("")
+    (tmp_path / "training/factory/run.py").write_text(FAKE_RUN)
+    (tmp_path / "training/.cache").mkdir()
+    (tmp_path / "training/.cache/busbra-256.tar").write_bytes(b"")
+    return tmp_path
+
+
+def call(repo: Path, succeeds_at: int) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FAKE_SUCCEEDS_AT": str(succeeds_at), "WAIT_S": "20", "POLL_S": "0.1", "OUT": str(repo / "out")}
+    return subprocess.run(["bash", "training/gpu/run.sh", "--tiny"], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_starts_again_after_a_crash_and_returns_the_bundle(repo):
+    done = call(repo, succeeds_at=2)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(attempt 2)" in done.stdout and "same device" in (repo / "out/log.txt").read_text()
+    assert sorted(p.name for p in (repo / "out").iterdir()) == ["bundle.tar.part00", "bundle.tar.sha256", "log.txt"]
+
+
+def test_a_stale_pid_does_not_block_a_new_start(repo):
+    run = repo / "training/runs/gpu-tiny"
+    run.mkdir(parents=True)
+    dead = subprocess.run(["bash", "-c", "echo $$"], capture_output=True, text=True).stdout.strip()
+    (run / "pid").write_text(dead)
+    done = call(repo, succeeds_at=1)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(attempt 1)" in done.stdout
+
+
+def test_gives_up_after_the_allowed_attempts(repo):
+    done = call(repo, succeeds_at=99)
+    assert done.returncode == 1 and "FAILED" in done.stdout
+    assert (repo / "training/runs/gpu-tiny/fake-calls").read_text() == "3"
