@@ -11,6 +11,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .recipe import ema_decay
+
 
 def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -42,9 +44,10 @@ class Ema:
         self.model = copy.deepcopy(model).eval().requires_grad_(False)
 
     @torch.no_grad()
-    def update(self, model: nn.Module) -> None:
+    def update(self, model: nn.Module, step: int) -> None:
+        keep = ema_decay(self.decay, step)
         for e, p in zip(self.model.parameters(), model.parameters()):
-            e.lerp_(p.detach(), 1 - self.decay)
+            e.lerp_(p.detach(), 1 - keep)
 
 
 class Batches:

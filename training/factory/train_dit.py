@@ -59,7 +59,7 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        ema.update(model)
+        ema.update(model, step)
         return loss.item()
 
     steps, seconds, finished = train_loop(run_dir / "dit.ckpt", {"dit": model, "ema": ema.model, "opt": opt}, cfg.dit.steps, step_fn, budget_s, "dit", cfg.dit.max_seconds)
