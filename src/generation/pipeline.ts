@@ -1,11 +1,13 @@
 // From pending images (index, class, attempt, seed) to privacy-checked PNGs, in bounded micro-batches.
-import { ImageDcr, imageDcr, SubsetPairs } from '../privacy/dcr';
-import { embeddingMatrix, forEachDistanceRow, rowDistance } from '../privacy/nn-search';
+import { ImageDcr, SubsetPairs } from '../privacy/dcr';
+import { embeddingMatrix } from '../privacy/nn-search';
+import { PrivacyIndex } from '../privacy/privacy-index';
 import { LoadedBundle } from './bundle';
 import { CohortParams, ImageRequest } from '../domain/cohort';
-import { gaussianNoise } from '../domain/rng';
 import { encodeGrayPng, toUint8 } from './png';
 import { provenanceText } from './provenance';
+import { ProviderName } from '../onnx/providers';
+import { gaussianNoise } from '../domain/rng';
 import { decode, embed, sampleLatents } from './sampler';
 
 export interface PendingImage extends ImageRequest {
@@ -25,6 +27,22 @@ export interface CheckedImage {
 
 /** Images per ONNX run (the denoiser sees twice as many rows with guidance): memory stays flat. */
 export const MICRO_BATCH = 16;
+
+const privacyIndexes = new WeakMap<SubsetPairs, Promise<PrivacyIndex>>();
+
+/**
+ * The privacy index of a model (its training and holdout embeddings and DCR subset pairs), built
+ * once per pairs object and kept while it lives. The engine may open it at load on its provider;
+ * otherwise makeImages opens it on first use, on cpu.
+ */
+export function openPrivacyIndex(bundle: LoadedBundle, pairs: SubsetPairs, provider: ProviderName = 'cpu'): Promise<PrivacyIndex> {
+  let index = privacyIndexes.get(pairs);
+  if (!index) {
+    index = PrivacyIndex.open(bundle.reference, bundle.holdout, pairs, provider);
+    privacyIndexes.set(pairs, index);
+  }
+  return index;
+}
 
 async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
   const { manifest, sessions } = bundle;
@@ -49,22 +67,19 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
   const dim = manifest.privacy.embeddingDim;
   const queries = embeddingMatrix(await embed(sessions.embedder, manifest.image, dim, delivered), dim);
 
-  const holdoutRows: Float64Array[] = [];
-  forEachDistanceRow(queries, bundle.holdout, (_q, row) => holdoutRows.push(row.slice()));
-  const out: CheckedImage[] = [];
-  forEachDistanceRow(queries, bundle.reference, (q, row) => {
-    let nearest = 0;
-    for (let r = 1; r < row.length; r++) if (row[r] < row[nearest]) nearest = r;
-    const nnDistance = rowDistance(queries, q, bundle.reference, nearest);
+  const privacy = await openPrivacyIndex(bundle, pairs);
+  if (privacy.reference !== bundle.reference) throw new Error('the DCR subset pairs were opened with another bundle');
+  const checked = await privacy.check(queries);
+  const out: CheckedImage[] = checked.map(({ nearest, dcr }, q) => {
     const job = jobs[q];
-    const passed = nnDistance >= manifest.privacy.threshold;
+    const passed = nearest.distance >= manifest.privacy.threshold;
     const png = passed
       ? encodeGrayPng(
           { width, height, pixels: pixels.subarray(q * height * width, (q + 1) * height * width) },
           provenanceText({ params, bundleHash: bundle.bundleHash, index: job.index, birads: job.birads, seed: job.seed, attempt: job.attempt }),
         )
       : null;
-    out.push({ job, nnDistance, dcr: imageDcr(row, holdoutRows[q], pairs), png });
+    return { job, nnDistance: nearest.distance, dcr, png };
   });
   return out;
 }

@@ -40,6 +40,23 @@ export function subsetPairs(trainCount: number, holdoutCount: number, k: number,
   return { size, train: randomSubsets(trainCount, size, k, rng), holdout: randomSubsets(holdoutCount, size, k, rng) };
 }
 
+/**
+ * The training rows that any subset holds (ascending), and the pairs with each training subset
+ * rewritten as positions in that list. An image's DCR needs its distances to these rows only:
+ * about K x size of them rather than every training row when the holdout set is small, and
+ * imageDcr over the rewritten pairs gives the same numbers as over the full distance row (the
+ * same distances, visited in the same order).
+ */
+export function subsetUnion(pairs: SubsetPairs): { rows: Uint32Array; pairs: SubsetPairs } {
+  const all = new Set<number>();
+  for (const subset of pairs.train) for (const r of subset) all.add(r);
+  const rows = Uint32Array.from(all).sort();
+  const position = new Map<number, number>();
+  rows.forEach((r, i) => position.set(r, i));
+  const train = pairs.train.map((subset) => subset.map((r) => position.get(r) as number));
+  return { rows, pairs: { size: pairs.size, train, holdout: pairs.holdout } };
+}
+
 export interface ImageDcr {
   /** Distance to the nearest holdout (unseen-patient) embedding. */
   holdoutNnDistance: number;

@@ -1,9 +1,11 @@
-// Exact nearest-neighbour search over unit embeddings (metric "euclidean-unit").
-// Every reference row is compared with every query: no index, no approximation, so the distance a
-// certificate states is the true minimum. |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with the squared norms
-// precomputed once, accumulated in float64 (products of float32 values are exact in float64), so
-// the ranking does not assume the vectors are exactly unit length. Queries are processed in blocks
-// of 8 so each reference row is read from memory once per block rather than once per query.
+// Exact nearest-neighbour search over embeddings (metric "euclidean-unit"), in float64 JavaScript:
+// the definition the fast path (nn-search-index.ts, float32 matrix products in onnxruntime) is
+// rechecked against, and the distances the DCR share uses. Every reference row is compared with
+// every query: no index, no approximation, so the distance a certificate states is the true minimum.
+// |a - b|^2 = |a|^2 + |b|^2 - 2 a.b with the squared norms precomputed once, accumulated in float64
+// (products of float32 values are exact in float64), so the ranking does not assume the vectors are
+// exactly unit length. Queries are processed in blocks of 8 so each reference row is read from
+// memory once per block rather than once per query.
 
 export interface EmbeddingMatrix {
   /** count * dim float32 values, row-major. */
@@ -52,18 +54,21 @@ export function rowDistance(queries: EmbeddingMatrix, q: number, refs: Embedding
 const BLOCK = 8;
 
 /**
- * Dot products of query rows [q0, q0 + BLOCK) with every reference row, into
- * out[(q - q0) * count + r]. The block's queries are transposed into float64 (qt[k * BLOCK + j]) so
- * the inner loop reads them contiguously; missing rows of a last partial block stay zero.
+ * Dot products of query rows [q0, q0 + BLOCK) with the reference rows `rows` (every row when null),
+ * into out[(q - q0) * m + i] for the i-th of the m rows. The block's queries are transposed into
+ * float64 (qt[k * BLOCK + j]) so the inner loop reads them contiguously; missing rows of a last
+ * partial block stay zero. Each dot product is summed in the same order whichever rows are chosen,
+ * so a row's distance does not depend on the selection.
  */
-function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, qt: Float64Array, out: Float64Array): number {
-  const { dim, count } = refs;
+function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, rows: Uint32Array | null, qt: Float64Array, out: Float64Array): number {
+  const { dim } = refs;
+  const m = rows ? rows.length : refs.count;
   const b = refs.data;
-  const rows = Math.min(BLOCK, queries.count - q0);
+  const n = Math.min(BLOCK, queries.count - q0);
   qt.fill(0);
-  for (let j = 0; j < rows; j++) for (let k = 0; k < dim; k++) qt[k * BLOCK + j] = queries.data[(q0 + j) * dim + k];
-  for (let r = 0; r < count; r++) {
-    const base = r * dim;
+  for (let j = 0; j < n; j++) for (let k = 0; k < dim; k++) qt[k * BLOCK + j] = queries.data[(q0 + j) * dim + k];
+  for (let i = 0; i < m; i++) {
+    const base = (rows ? rows[i] : i) * dim;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -83,37 +88,40 @@ function dotBlock(queries: EmbeddingMatrix, q0: number, refs: EmbeddingMatrix, q
       s6 += qt[t + 6] * v;
       s7 += qt[t + 7] * v;
     }
-    out[r] = s0;
-    out[count + r] = s1;
-    out[2 * count + r] = s2;
-    out[3 * count + r] = s3;
-    out[4 * count + r] = s4;
-    out[5 * count + r] = s5;
-    out[6 * count + r] = s6;
-    out[7 * count + r] = s7;
+    out[i] = s0;
+    out[m + i] = s1;
+    out[2 * m + i] = s2;
+    out[3 * m + i] = s3;
+    out[4 * m + i] = s4;
+    out[5 * m + i] = s5;
+    out[6 * m + i] = s6;
+    out[7 * m + i] = s7;
   }
-  return rows;
+  return n;
 }
 
 /**
- * For each query row, its distances to all reference rows (from norms and dot, clamped at 0),
- * handed to `visit(q, distances)`; the buffer is reused between calls.
+ * For each query row, its distances to the reference rows `rows` (all of them, in order, when
+ * omitted), from norms and dot (clamped at 0), handed to `visit(q, distances)` with distances[i]
+ * for the i-th of those rows; the buffer is reused between calls.
  */
 export function forEachDistanceRow(
   queries: EmbeddingMatrix,
   refs: EmbeddingMatrix,
   visit: (q: number, distances: Float64Array) => void,
+  rows: Uint32Array | null = null,
 ): void {
   if (queries.dim !== refs.dim) throw new RangeError(`query dim ${queries.dim} differs from reference dim ${refs.dim}`);
-  const dots = new Float64Array(BLOCK * refs.count);
+  const m = rows ? rows.length : refs.count;
+  const dots = new Float64Array(BLOCK * m);
   const qt = new Float64Array(BLOCK * refs.dim);
-  const row = new Float64Array(refs.count);
+  const row = new Float64Array(m);
   for (let q0 = 0; q0 < queries.count; q0 += BLOCK) {
-    const rows = dotBlock(queries, q0, refs, qt, dots);
-    for (let j = 0; j < rows; j++) {
+    const n = dotBlock(queries, q0, refs, rows, qt, dots);
+    for (let j = 0; j < n; j++) {
       const qn = queries.sqNorms[q0 + j];
-      for (let r = 0; r < refs.count; r++) {
-        row[r] = Math.sqrt(Math.max(0, qn + refs.sqNorms[r] - 2 * dots[j * refs.count + r]));
+      for (let i = 0; i < m; i++) {
+        row[i] = Math.sqrt(Math.max(0, qn + refs.sqNorms[rows ? rows[i] : i] - 2 * dots[j * m + i]));
       }
       visit(q0 + j, row);
     }
@@ -128,7 +136,7 @@ export function nearestNeighbours(queries: EmbeddingMatrix, refs: EmbeddingMatri
   const qt = new Float64Array(BLOCK * refs.dim);
   const out: Neighbour[] = [];
   for (let q0 = 0; q0 < queries.count; q0 += BLOCK) {
-    const rows = dotBlock(queries, q0, refs, qt, dots);
+    const rows = dotBlock(queries, q0, refs, null, qt, dots);
     for (let j = 0; j < rows; j++) {
       // Minimising |b|^2 - 2 a.b minimises the distance (|a|^2 is the same for every row).
       let best = 0;
