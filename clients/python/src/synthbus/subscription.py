@@ -39,14 +39,14 @@ def _receive(ws: ClientConnection) -> Dict[str, Any]:
     return msg
 
 
-def _open(transport: Transport, timeout: float) -> ClientConnection:
-    ws = connect(ws_url(transport.url), subprotocols=[PROTOCOL], open_timeout=timeout)
+def _init(ws: ClientConnection, transport: Transport) -> None:
+    """connection_init with the key (the server authenticates here), then wait for the ack."""
     auth = transport.headers().get("Authorization")
     ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": auth} if auth else {}}))
     while True:
         msg = _receive(ws)
         if msg.get("type") == "connection_ack":
-            return ws
+            return
         if msg.get("type") == "ping":
             ws.send(json.dumps({"type": "pong"}))
 
@@ -61,7 +61,8 @@ def follow(transport: Transport, order_id: str, reconnect_attempts: int, timeout
     last_problem = ""
     while True:
         try:
-            with _open(transport, timeout) as ws:
+            with connect(ws_url(transport.url), subprotocols=[PROTOCOL], open_timeout=timeout) as ws:
+                _init(ws, transport)
                 ws.send(json.dumps({
                     "id": SUBSCRIPTION_ID,
                     "type": "subscribe",
