@@ -1,4 +1,4 @@
-// Reads back what png.ts writes (8-bit grayscale, any filter, text chunks): used by the
+// Reads back what generation/png.ts writes (8-bit grayscale, any filter, text chunks): used by the
 // verifier and the tests to check a delivered file's pixels and provenance without a PNG library.
 import { crc32, inflateSync } from 'node:zlib';
 

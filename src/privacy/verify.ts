@@ -4,7 +4,7 @@ import { createHash, createPublicKey, verify } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { SignedCertificate } from '../domain/cohort';
-import { decodeGrayPng } from '../generation/png-read';
+import { decodeGrayPng } from './png-read';
 import { canonicalize } from '../domain/canonical-json';
 import { CertificateFile, parseCertificateFile, PublishedKey, signedFromFile } from './certificate-file';
 import { CertificateRecord } from './certificate';

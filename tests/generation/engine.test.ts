@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CohortParams, DeliveredImage } from '../../src/domain/cohort';
 import { InputError } from '../../src/domain/input-error';
 import { createEngine, Engine } from '../../src/generation/engine';
-import { decodeGrayPng } from '../../src/generation/png-read';
+import { decodeGrayPng } from '../../src/privacy/png-read';
 import { deriveImageSeed } from '../../src/generation/seeds';
 import { toCertificateFile } from '../../src/privacy/certificate-file';
 import { Certifier } from '../../src/privacy/certifier';

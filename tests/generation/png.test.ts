@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeGrayPng, toUint8 } from '../../src/generation/png';
-import { decodeGrayPng } from '../../src/generation/png-read';
+import { decodeGrayPng } from '../../src/privacy/png-read';
 
 const width = 37;
 const height = 11;
