@@ -1,25 +1,23 @@
-// The delivery dependencies of one API process, built once from the server's and shared by the
+// The delivery dependencies of one API process, built once at start from config and shared by the
 // download route and the createDownloadLink resolver (so both use the same link secret).
-import type { ServerDeps } from '../server/context';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
 import { listSigningKeys } from '../services/models';
+import type { ImageReader } from './cohort-entries';
 import { DeliveryDeps } from './downloads';
 import { loadLinkSecret } from './link-secret';
+import { PreparedDownloads } from './prepared-downloads';
 
-// Keyed by the data source: GraphQL contexts are fresh objects per request, the data source is not.
-const built = new WeakMap<ServerDeps['ds'], Promise<DeliveryDeps>>();
+export type DeliverySettings = Pick<Config, 'dataDir' | 'linkSecret' | 'linkTtlSeconds' | 'publicUrl'>;
 
-export function deliveryDeps(server: ServerDeps): Promise<DeliveryDeps> {
-  let deps = built.get(server.ds);
-  if (!deps) {
-    deps = loadLinkSecret({ configured: server.config.linkSecret, dataDir: server.config.dataDir }).then((linkSecret) => ({
-      ds: server.ds,
-      store: server.store,
-      linkSecret,
-      publicKeys: () => listSigningKeys(server.ds),
-      linkTtlSeconds: server.config.linkTtlSeconds,
-      publicUrl: server.config.publicUrl,
-    }));
-    built.set(server.ds, deps);
-  }
-  return deps;
+export async function loadDeliveryDeps(settings: DeliverySettings, ds: DataSource, store: ImageReader): Promise<DeliveryDeps> {
+  return {
+    ds,
+    store,
+    linkSecret: await loadLinkSecret({ configured: settings.linkSecret, dataDir: settings.dataDir }),
+    publicKeys: () => listSigningKeys(ds),
+    linkTtlSeconds: settings.linkTtlSeconds,
+    publicUrl: settings.publicUrl,
+    prepared: new PreparedDownloads(),
+  };
 }

@@ -5,14 +5,22 @@ import type { Express, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { pipeline } from 'node:stream/promises';
 import { appendAudit } from '../audit/log';
-import { authenticateBearer, ServerDeps } from '../server/context';
 import { AppError } from '../services/errors';
-import { actorOf, PartnerPrincipal, Principal, requirePartner } from '../services/principal';
+import { actorOf, asPartner, authorize, PartnerPrincipal, Principal } from '../services/principal';
 import { readRange } from './archive-plan';
-import { deliveryDeps } from './delivery-deps';
-import { PreparedDownload, prepareDownload } from './downloads';
+import { DeliveryDeps, prepareDownload } from './downloads';
 import { decideRange } from './http-range';
 import { TokenRefusal, verifyDownloadToken } from './links';
+import type { PreparedDownload } from './prepared-downloads';
+
+export interface DownloadRouteDeps {
+  delivery: DeliveryDeps;
+  /**
+   * The caller of an `Authorization` header: null without one; UNAUTHENTICATED (audited) for a
+   * bad key. The same function authenticates /graphql.
+   */
+  authenticate(header: string | undefined, ip: string): Promise<Principal | null>;
+}
 
 const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, BAD_USER_INPUT: 400 };
 
@@ -29,25 +37,24 @@ function sendError(res: Response, code: string, reason: string, message: string,
   res.status(status).json({ errors: [{ message, extensions: { code, reason } }] });
 }
 
-export function mountDownloads(app: Express, server: ServerDeps): void {
+export function mountDownloads(app: Express, { delivery: deps, authenticate }: DownloadRouteDeps): void {
   const handle = async (req: Request, res: Response): Promise<void> => {
     const token = String(req.params.token);
     const ip = req.socket.remoteAddress ?? '';
-    const deps = await deliveryDeps(server);
     let principal: Principal | null = null;
     let who: PartnerPrincipal;
     try {
-      principal = await authenticateBearer(server.ds, req.headers.authorization, ip);
+      principal = await authenticate(req.headers.authorization, ip);
       if (!principal) {
-        await appendAudit(server.ds, { actor: 'anonymous', action: 'download.refused', outcome: 'denied', detail: { reason: 'NO_API_KEY', ip } });
+        await appendAudit(deps.ds, { actor: 'anonymous', action: 'download.refused', outcome: 'denied', detail: { reason: 'NO_API_KEY', ip } });
         return sendError(res, 'UNAUTHENTICATED', 'NO_API_KEY', 'Send the API key the link was issued to, as "Authorization: Bearer <key>".');
       }
-      who = requirePartner(principal, 'downloads');
+      who = asPartner(authorize(principal, ['downloads']));
     } catch (e) {
       if (!(e instanceof GraphQLError)) throw e;
-      // Bad keys are audited by authenticateBearer; a key that may not download, here.
+      // Bad keys are audited by authenticate; a key that may not download, here.
       if (principal) {
-        await appendAudit(server.ds, { actor: actorOf(principal), keyId: principal.keyId, action: 'download.refused', outcome: 'denied', detail: { reason: e.extensions.reason, ip } });
+        await appendAudit(deps.ds, { actor: actorOf(principal), keyId: principal.keyId, action: 'download.refused', outcome: 'denied', detail: { reason: e.extensions.reason, ip } });
       }
       return sendError(res, String(e.extensions.code), String(e.extensions.reason), e.message);
     }
@@ -55,7 +62,7 @@ export function mountDownloads(app: Express, server: ServerDeps): void {
     if (!check.ok) {
       const refusal = REFUSALS[check.reason];
       // The token itself is a bearer credential for its partner: only its first characters are kept.
-      await appendAudit(server.ds, {
+      await appendAudit(deps.ds, {
         actor: actorOf(who),
         keyId: who.keyId,
         action: 'download.refused',
@@ -88,7 +95,7 @@ export function mountDownloads(app: Express, server: ServerDeps): void {
     res.status(range.status);
     if (range.status === 206) res.setHeader('Content-Range', `bytes ${start}-${end}/${plan.length}`);
     res.setHeader('Content-Length', String(end - start + 1));
-    await appendAudit(server.ds, {
+    await appendAudit(deps.ds, {
       actor: actorOf(who),
       keyId: who.keyId,
       action: req.method === 'HEAD' ? 'download.head' : 'download.serve',

@@ -8,10 +8,11 @@ import { AppError } from '../services/errors';
 import { findModel } from '../services/models';
 import { scopedOrders } from '../services/order-access';
 import type { PartnerPrincipal } from '../services/principal';
-import { ArchivePlan, planEtag } from './archive-plan';
+import { planEtag } from './archive-plan';
 import { cohortEntries, ImageReader } from './cohort-entries';
 import { datasetCard } from './dataset-card';
 import { ArchiveFormat, DownloadClaims, signDownloadToken } from './links';
+import { PreparedDownload, PreparedDownloads } from './prepared-downloads';
 import { tarPlan } from './tar';
 import { zipPlan } from './zip';
 
@@ -25,18 +26,13 @@ export interface DeliveryDeps {
   linkTtlSeconds: number;
   /** The API's public origin (e.g. https://api.example.org); null: links are origin-relative paths. */
   publicUrl: string | null;
+  /** The archives prepared so far: a resumed download (a Range request) reuses its plan. */
+  prepared: PreparedDownloads;
 }
 
 export interface DownloadLink {
   url: string;
   expiresAt: Date;
-}
-
-export interface PreparedDownload {
-  plan: ArchivePlan;
-  etag: string;
-  fileName: string;
-  contentType: string;
 }
 
 const CONTENT_TYPES: Record<ArchiveFormat, string> = { zip: 'application/zip', tar: 'application/x-tar' };
@@ -65,21 +61,23 @@ export async function createDownloadLink(
   const order = await completedOrder(deps, who, orderId);
   const expiresAt = Math.floor(now.getTime() / 1000) + deps.linkTtlSeconds;
   const claims: DownloadClaims = { orderId: order.id, partnerId: who.partnerId, format, expiresAt };
-  // Issuing is audited with the mutation (resolvers/audit-middleware); serving and refusals by the route.
+  // Issuing is audited with the mutation (resolvers/audit-mutations); serving and refusals by the route.
   const token = signDownloadToken(claims, deps.linkSecret);
   return { url: `${(deps.publicUrl ?? '').replace(/\/+$/, '')}/downloads/${token}`, expiresAt: new Date(expiresAt * 1000) };
 }
 
-/** The archive for a checked link's claims; the caller has verified the token for `who`. */
+/**
+ * The archive for a checked link's claims; the caller has verified the token for `who`. One lookup
+ * of the order (scoped to `who`) per request; the rest is built once per order and format, since a
+ * completed order never changes.
+ */
 export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal, claims: DownloadClaims): Promise<PreparedDownload> {
   const order = await completedOrder(deps, who, claims.orderId);
-  const access = scopedOrders(deps.ds, who);
-  const [images, cert, model, keys] = await Promise.all([
-    access.allImages(order.id),
-    access.certificate(order.id),
-    findModel(deps.ds, order.modelId),
-    deps.publicKeys(),
-  ]);
+  return deps.prepared.get(order.id, claims.format, () => buildDownload(deps, who, order, claims.format));
+}
+
+async function buildDownload(deps: DeliveryDeps, who: PartnerPrincipal, order: OrderEntity, format: ArchiveFormat): Promise<PreparedDownload> {
+  const [{ images, certificate: cert }, model, keys] = await Promise.all([scopedOrders(deps.ds, who).contents(order), findModel(deps.ds, order.modelId), deps.publicKeys()]);
   if (!cert || !cert.passed) {
     throw new AppError('CONFLICT', 'CERTIFICATE_MISSING', `Order ${order.id} has no passing privacy certificate, so its cohort is not delivered.`);
   }
@@ -110,6 +108,6 @@ export async function prepareDownload(deps: DeliveryDeps, who: PartnerPrincipal,
     },
     deps.store,
   );
-  const plan = (claims.format === 'zip' ? zipPlan : tarPlan)(entries, finishedAt);
-  return { plan, etag: planEtag(plan), fileName: `synthbus-${order.id}.${claims.format}`, contentType: CONTENT_TYPES[claims.format] };
+  const plan = (format === 'zip' ? zipPlan : tarPlan)(entries, finishedAt);
+  return { plan, etag: planEtag(plan), fileName: `synthbus-${order.id}.${format}`, contentType: CONTENT_TYPES[format] };
 }

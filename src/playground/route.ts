@@ -1,8 +1,7 @@
-// GET /playground: the offline GraphQL IDE (on unless the playground is switched off in config).
+// GET /playground: the offline GraphQL IDE (server/app.ts mounts it unless config switches it off).
 // Assets come from an allow-list of files in node_modules, never from a CDN.
 import type { Express, Response } from 'express';
 import { dirname, join } from 'node:path';
-import type { ServerDeps } from '../server/context';
 import { ASSET_BASE, playgroundHtml, START_SCRIPT } from './page';
 
 const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
@@ -23,8 +22,7 @@ function send(res: Response, type: string, body: string): void {
   res.send(body);
 }
 
-export function mountPlayground(app: Express, deps: ServerDeps): void {
-  if (!deps.config.playground) return;
+export function mountPlayground(app: Express): void {
   const html = playgroundHtml();
   app.get('/', (_req, res) => res.redirect(302, '/playground'));
   app.get('/playground', (_req, res) => send(res, 'text/html', html));

@@ -1,8 +1,9 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Agreement, AgreementAcceptance } from '../schema/agreement';
-import type { GraphQLContext } from '../server/context';
 import { acceptAgreement, currentAgreement, latestAcceptance, publishAgreement } from '../services/agreements';
-import { requireAdmin, requirePartner } from '../services/principal';
+import type { Grant, PartnerPrincipal } from '../services/principal';
+import { CallingPartner } from './authorization';
+import type { GraphQLContext } from './context';
 
 @Resolver()
 export class AgreementResolver {
@@ -11,20 +12,21 @@ export class AgreementResolver {
     return currentAgreement(ctx.ds);
   }
 
+  @Authorized<Grant>('account:any-status')
   @Query(() => AgreementAcceptance, { nullable: true, description: "The calling partner's latest acceptance." })
-  myAgreementAcceptance(@Ctx() ctx: GraphQLContext): Promise<AgreementAcceptance | null> {
-    return latestAcceptance(ctx.ds, requirePartner(ctx.principal, 'account', false).partnerId);
+  myAgreementAcceptance(@CallingPartner() who: PartnerPrincipal, @Ctx() ctx: GraphQLContext): Promise<AgreementAcceptance | null> {
+    return latestAcceptance(ctx.ds, who.partnerId);
   }
 
+  @Authorized<Grant>('account:any-status')
   @Mutation(() => AgreementAcceptance, { description: 'Accept the current agreement; `version` must be the current one.' })
-  acceptAgreement(@Arg('version', () => Int) version: number, @Ctx() ctx: GraphQLContext): Promise<AgreementAcceptance> {
-    const who = requirePartner(ctx.principal, 'account', false);
+  acceptAgreement(@Arg('version', () => Int) version: number, @CallingPartner() who: PartnerPrincipal, @Ctx() ctx: GraphQLContext): Promise<AgreementAcceptance> {
     return acceptAgreement(ctx.ds, who.partnerId, who.keyId, version);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Agreement, { description: 'Publish a new version; partners must accept it before their next order.' })
   publishAgreement(@Arg('text') text: string, @Ctx() ctx: GraphQLContext): Promise<Agreement> {
-    requireAdmin(ctx.principal);
     return publishAgreement(ctx.ds, text);
   }
 }

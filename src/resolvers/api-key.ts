@@ -1,29 +1,27 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { ApiKey, IssuedApiKey } from '../schema/api-key';
-import type { GraphQLContext } from '../server/context';
 import { issueKey, listKeys, revokeKey, validateScopes } from '../services/api-keys';
-import { requireAuth, requirePartner } from '../services/principal';
+import type { Grant, Principal } from '../services/principal';
+import { Caller } from './authorization';
+import type { GraphQLContext } from './context';
 
 @Resolver()
 export class ApiKeyResolver {
+  @Authorized<Grant>('ADMIN', 'account:any-status')
   @Query(() => [ApiKey], { description: "The caller's keys (admins: the admin keys)." })
-  apiKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
-    const who = requireAuth(ctx.principal);
-    if (who.role === 'PARTNER') requirePartner(who, 'account', false);
+  apiKeys(@Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     return listKeys(ctx.ds, who.partnerId);
   }
 
+  @Authorized<Grant>('ADMIN', 'account')
   @Mutation(() => IssuedApiKey, { description: 'Issue a key. The secret is returned once. Partners need an approved account.' })
-  async issueApiKey(@Arg('name') name: string, @Arg('scopes', () => [String]) scopes: string[], @Ctx() ctx: GraphQLContext): Promise<IssuedApiKey> {
-    const who = requireAuth(ctx.principal);
-    const partnerId = who.role === 'ADMIN' ? null : requirePartner(who, 'account').partnerId;
-    return issueKey(ctx.ds, { partnerId, name, scopes: validateScopes(scopes) });
+  async issueApiKey(@Arg('name') name: string, @Arg('scopes', () => [String]) scopes: string[], @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<IssuedApiKey> {
+    return issueKey(ctx.ds, { partnerId: who.partnerId, name, scopes: validateScopes(scopes) });
   }
 
+  @Authorized<Grant>('ADMIN', 'account:any-status')
   @Mutation(() => ApiKey)
-  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
-    const who = requireAuth(ctx.principal);
-    if (who.role === 'PARTNER') requirePartner(who, 'account', false);
+  revokeApiKey(@Arg('id', () => ID) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
     return revokeKey(ctx.ds, who, id);
   }
 }

@@ -1,9 +1,10 @@
 // Every mutation, allowed or refused, lands in the audit log with its arguments and outcome.
-import { GraphQLError } from 'graphql';
-import type { MiddlewareFn } from 'type-graphql';
+// It wraps the built schema's mutation fields, outside type-graphql's middlewares, because the
+// authorization check runs before those: a refusal by @Authorized is audited too.
+import { GraphQLError, GraphQLSchema, defaultFieldResolver } from 'graphql';
 import { appendAudit } from '../audit/log';
-import type { GraphQLContext } from '../server/context';
 import { actorOf } from '../services/principal';
+import type { GraphQLContext } from './context';
 
 function targetOf(args: Record<string, unknown>, result: unknown): string | null {
   for (const k of ['id', 'orderId', 'partnerId', 'keyId']) if (typeof args[k] === 'string') return args[k] as string;
@@ -11,16 +12,21 @@ function targetOf(args: Record<string, unknown>, result: unknown): string | null
   return null;
 }
 
-export const auditMutations: MiddlewareFn<GraphQLContext> = async ({ info, args, context }, next) => {
-  if (info.parentType.name !== 'Mutation') return next();
-  const base = { actor: actorOf(context.principal), keyId: context.principal?.keyId ?? null, action: `mutation.${info.fieldName}`, targetType: info.fieldName };
-  try {
-    const result: unknown = await next();
-    await appendAudit(context.ds, { ...base, targetId: targetOf(args, result), outcome: 'ok', detail: { args } });
-    return result;
-  } catch (e) {
-    const code = e instanceof GraphQLError ? e.extensions.code : 'INTERNAL';
-    await appendAudit(context.ds, { ...base, targetId: targetOf(args, null), outcome: code === 'INTERNAL' ? 'error' : 'denied', detail: { args, code, reason: e instanceof GraphQLError ? (e.extensions.reason ?? null) : null } });
-    throw e;
+export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = async (root, args: Record<string, unknown>, context: GraphQLContext, info) => {
+      const base = { actor: actorOf(context.principal), keyId: context.principal?.keyId ?? null, action: `mutation.${info.fieldName}`, targetType: info.fieldName };
+      try {
+        const result: unknown = await resolve(root, args, context, info);
+        await appendAudit(context.ds, { ...base, targetId: targetOf(args, result), outcome: 'ok', detail: { args } });
+        return result;
+      } catch (e) {
+        const code = e instanceof GraphQLError ? e.extensions.code : 'INTERNAL';
+        await appendAudit(context.ds, { ...base, targetId: targetOf(args, null), outcome: code === 'INTERNAL' ? 'error' : 'denied', detail: { args, code, reason: e instanceof GraphQLError ? (e.extensions.reason ?? null) : null } });
+        throw e;
+      }
+    };
   }
-};
+  return schema;
+}

@@ -1,14 +1,15 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { queryAudit, verifyAudit } from '../audit/log';
 import { AuditConnection, AuditFilterInput, AuditVerification } from '../schema/audit';
 import { pageInfoOf } from '../schema/common';
-import type { GraphQLContext } from '../server/context';
 import { badInput } from '../services/errors';
 import { pageSize } from '../services/order-access';
-import { requireAdmin } from '../services/principal';
+import type { Grant } from '../services/principal';
+import type { GraphQLContext } from './context';
 
 @Resolver()
 export class AuditResolver {
+  @Authorized<Grant>('ADMIN')
   @Query(() => AuditConnection, { description: 'The audit log, oldest first. Admins only.' })
   async auditLog(
     @Arg('filter', () => AuditFilterInput, { nullable: true }) filter: AuditFilterInput | null,
@@ -16,7 +17,6 @@ export class AuditResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditConnection> {
-    requireAdmin(ctx.principal);
     const limit = pageSize(first);
     const afterSeq = after == null ? undefined : Number(after);
     if (afterSeq !== undefined && !Number.isSafeInteger(afterSeq)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
@@ -36,9 +36,9 @@ export class AuditResolver {
     return { edges: items.map((e) => ({ cursor: cursorOf(e), node: e })), pageInfo: pageInfoOf(items, rows.length > limit, cursorOf, after) };
   }
 
+  @Authorized<Grant>('ADMIN')
   @Query(() => AuditVerification, { description: 'Recomputes the whole hash chain. Admins only.' })
   async verifyAuditLog(@Ctx() ctx: GraphQLContext): Promise<AuditVerification> {
-    requireAdmin(ctx.principal);
     const r = await verifyAudit(ctx.ds);
     return { ok: r.ok, entries: r.entries, lastHash: r.lastHash, brokenAtSeq: r.break?.seq ?? null, reason: r.break?.reason ?? null };
   }

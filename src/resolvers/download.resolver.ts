@@ -1,19 +1,20 @@
-import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { deliveryDeps } from '../delivery/delivery-deps';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
 import { createDownloadLink } from '../delivery/downloads';
 import { ArchiveFormatEnum, DownloadLink } from '../schema/download';
-import type { GraphQLContext } from '../server/context';
-import { requirePartner } from '../services/principal';
+import type { Grant, PartnerPrincipal } from '../services/principal';
+import { CallingPartner } from './authorization';
+import type { GraphQLContext } from './context';
 
 @Resolver()
 export class DownloadResolver {
+  @Authorized<Grant>('downloads')
   @Mutation(() => DownloadLink, { description: "A signed, expiring download link for one of your completed orders' cohort." })
-  async createDownloadLink(
+  createDownloadLink(
     @Arg('orderId', () => ID) orderId: string,
     @Arg('format', () => ArchiveFormatEnum, { defaultValue: ArchiveFormatEnum.ZIP }) format: ArchiveFormatEnum,
+    @CallingPartner() who: PartnerPrincipal,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DownloadLink> {
-    const who = requirePartner(ctx.principal, 'downloads');
-    return createDownloadLink(await deliveryDeps(ctx), who, orderId, format);
+    return createDownloadLink(ctx.delivery, who, orderId, format);
   }
 }

@@ -2,9 +2,9 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import type { ModelSummary } from '../domain/model';
 import { CertificateKey } from '../schema/certificate';
 import { Model } from '../schema/model';
-import type { GraphQLContext } from '../server/context';
 import { notFound } from '../services/errors';
 import { findModel, listModels, listSigningKeys } from '../services/models';
+import type { GraphQLContext } from './context';
 
 @Resolver()
 export class ModelResolver {

@@ -1,10 +1,11 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PartnerEntity } from '../entities/partner';
 import { Application, ApplyInput, Partner, PartnerStatus, QuotaInput, QuotaUsage, Quotas } from '../schema/partner';
-import type { GraphQLContext } from '../server/context';
 import { apply, changeStatus, getPartner, listPartners, setQuotas } from '../services/partners';
-import { requireAdmin, requirePartner } from '../services/principal';
+import type { Grant, PartnerPrincipal } from '../services/principal';
 import { effectiveQuotas, quotaUsage } from '../services/quotas';
+import { CallingPartner } from './authorization';
+import type { GraphQLContext } from './context';
 
 @Resolver(() => Partner)
 export class PartnerResolver {
@@ -14,50 +15,51 @@ export class PartnerResolver {
     return { partner: partner as Partner, apiKey: key.key, secret: key.secret };
   }
 
+  @Authorized<Grant>('account:any-status')
   @Query(() => Partner, { description: "The calling key's partner account." })
-  me(@Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    return getPartner(ctx.ds, requirePartner(ctx.principal, 'account', false).partnerId);
+  me(@CallingPartner() who: PartnerPrincipal, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
+    return getPartner(ctx.ds, who.partnerId);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Query(() => [Partner])
   partners(@Arg('status', () => PartnerStatus, { nullable: true }) status: PartnerStatus | null, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity[]> {
-    requireAdmin(ctx.principal);
     return listPartners(ctx.ds, status ?? undefined);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Query(() => Partner)
   partner(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return getPartner(ctx.ds, id);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner)
   approvePartner(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return changeStatus(ctx.ds, id, 'approve', null);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner)
   rejectPartner(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return changeStatus(ctx.ds, id, 'reject', reason);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner, { description: "Suspends a partner: its keys stop working for everything but `me`." })
   suspendPartner(@Arg('id', () => ID) id: string, @Arg('reason') reason: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return changeStatus(ctx.ds, id, 'suspend', reason);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner)
   reinstatePartner(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return changeStatus(ctx.ds, id, 'reinstate', null);
   }
 
+  @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner)
   setPartnerQuotas(@Arg('id', () => ID) id: string, @Arg('quotas', () => QuotaInput) quotas: QuotaInput, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    requireAdmin(ctx.principal);
     return setQuotas(ctx.ds, id, quotas);
   }
 

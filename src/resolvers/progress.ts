@@ -1,10 +1,11 @@
-import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { OrderProgressEvent } from '../schema/progress';
-import type { GraphQLContext } from '../server/context';
-import { scopedOrders } from '../services/order-access';
+import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { OrderEvent } from '../domain/order';
+import { OrderProgressEvent } from '../schema/progress';
+import { scopedOrders } from '../services/order-access';
 import { orderProgress } from '../services/order-events';
-import { readerOf } from './order';
+import { callerOf } from './authorization';
+import type { GraphQLContext } from './context';
+import { ORDER_READERS } from './order';
 
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -14,7 +15,7 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
  * snapshot already showed; every event carries the full counts, so that is harmless).
  */
 async function* progressStream(ctx: GraphQLContext, orderId: string): AsyncGenerator<OrderEvent> {
-  const order = await scopedOrders(ctx.ds, readerOf(ctx)).get(orderId);
+  const order = await scopedOrders(ctx.ds, callerOf(ctx)).get(orderId);
   const events = ctx.hub.subscribe(order.id);
   try {
     const snapshot = await orderProgress(ctx.ds, order.id);
@@ -32,6 +33,7 @@ async function* progressStream(ctx: GraphQLContext, orderId: string): AsyncGener
 
 @Resolver()
 export class ProgressResolver {
+  @Authorized(ORDER_READERS)
   @Subscription(() => OrderProgressEvent, {
     description: 'Progress of one of your orders: a SNAPSHOT first, then events until it finishes.',
     subscribe: ({ args, context }) => progressStream(context as GraphQLContext, (args as { orderId: string }).orderId),

@@ -1,5 +1,7 @@
-// The API process: express + Apollo Server (HTTP) + graphql-ws (WebSocket) on one port, path
-// /graphql. Stateless: any number of replicas share the database, the queue and NOTIFY.
+// The API process, wired in one place: express + Apollo Server (HTTP) + graphql-ws (WebSocket) on
+// one port, path /graphql, plus the download and playground routes. Every dependency is built
+// once here from config and handed down; nothing below imports the server back. Stateless: any
+// number of replicas share the database, the queue and NOTIFY.
 import 'reflect-metadata';
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
@@ -7,29 +9,29 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, GraphQLFormattedError, parse } from 'graphql';
-import type * as GraphqlWsUseWs from 'graphql-ws/dist/use/ws';
-import { WebSocketServer } from 'ws';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { openQueue } from '../db/queue';
-import { buildAppSchema } from '../schema/build';
-import { FileContentStore } from '../storage/content-store';
-import { GraphQLContext, ServerDeps, authenticateBearer } from './context';
-import { OrderEventHub } from '../services/order-event-hub';
-import { enforceCostLimits } from './limits';
-import { routes } from './routes';
 import { asAppRole } from '../db/roles';
-
-// graphql-ws publishes its `ws` adapter only through package.json "exports", which this project's
-// node10 module resolution cannot see; the types come straight from the file, the code via exports.
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-const { useServer } = require('graphql-ws/use/ws') as typeof GraphqlWsUseWs;
+import { loadDeliveryDeps } from '../delivery/delivery-deps';
+import { mountDownloads } from '../delivery/download-route';
+import { mountPlayground } from '../playground/route';
+import { resolvers } from '../resolvers';
+import { auditMutations } from '../resolvers/audit-mutations';
+import { authChecker } from '../resolvers/authorization';
+import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/context';
+import { OrderEventHub } from '../services/order-event-hub';
+import { FileContentStore } from '../storage/content-store';
+import { authenticateBearer } from './authenticate';
+import { enforceCostLimits } from './limits';
+import { serveWebSocket } from './websocket';
 
 export interface ApiHandle {
   url: string;
   wsUrl: string;
-  deps: ServerDeps;
+  deps: ResolverDeps;
   close(): Promise<void>;
 }
 
@@ -46,46 +48,38 @@ export function maskError(dev: boolean, log: (line: string) => void) {
   };
 }
 
+// The one subscription brings its own `subscribe` (the context's order event hub); type-graphql
+// still asks for a PubSub when a schema has subscriptions.
+const UNUSED_PUBSUB: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions read the order event hub from the context');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions read the order event hub from the context');
+  },
+};
+
+/** The GraphQL schema: the resolvers, @Authorized checked by authChecker, every mutation audited. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  return auditMutations(await buildSchema({ resolvers, authChecker, pubSub: UNUSED_PUBSUB, validate: false }));
+}
+
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
   const ds = await openAppDataSource(url);
   const boss = await openQueue(url);
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
-  const deps: ServerDeps = { ds, boss, config, store: new FileContentStore(config.storageRoot), hub };
-  const schema = await buildAppSchema(hub);
+  const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
+  const deps: ResolverDeps = { ds, boss, config, hub, delivery };
+  const authenticate = (header: string | undefined | null, ip: string) => authenticateBearer(ds, header, ip);
+  const schema = await buildAppSchema();
   const dev = config.env === 'development';
   const format = maskError(dev, log);
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
-  // WebSocket operations bypass Apollo: authenticate in onConnect and check limits in onSubscribe.
-  const wsServer = useServer<Record<string, unknown>, { principal?: GraphQLContext['principal'] }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
-        try {
-          ctx.extra.principal = await authenticateBearer(ds, typeof raw === 'string' ? raw : null, ctx.extra.request.socket.remoteAddress ?? '');
-          return true;
-        } catch {
-          return false; // closes with 4403 Forbidden
-        }
-      },
-      onSubscribe: (_ctx, _id, payload) => {
-        try {
-          enforceCostLimits(parse(payload.query), payload.variables ?? {}, config.maxDepth, config.maxComplexity);
-        } catch (e) {
-          return [e instanceof GraphQLError ? e : new GraphQLError('The operation could not be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
-        return undefined;
-      },
-      context: (ctx): GraphQLContext => ({ ...deps, principal: ctx.extra.principal ?? null, ip: ctx.extra.request.socket.remoteAddress ?? '' }),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
-    },
-    wss,
-  );
+  const wsServer = serveWebSocket(httpServer, { schema, config, resolverDeps: deps, authenticate, format });
 
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
@@ -114,7 +108,8 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     ],
   });
   await apollo.start();
-  for (const mount of routes) mount(app, deps);
+  mountDownloads(app, { delivery, authenticate });
+  if (config.playground) mountPlayground(app);
   app.use(
     '/graphql',
     express.json({ limit: config.bodyLimit }),
@@ -122,7 +117,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       context: async ({ req }): Promise<GraphQLContext> => {
         const ip = req.socket.remoteAddress ?? '';
         try {
-          return { ...deps, principal: await authenticateBearer(ds, req.headers.authorization, ip), ip };
+          return requestContext(deps, await authenticate(req.headers.authorization, ip), ip);
         } catch (e) {
           if (e instanceof GraphQLError) throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
           throw e;

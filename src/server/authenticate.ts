@@ -1,29 +1,9 @@
-// The GraphQL context, built per HTTP request and per WebSocket connection, and the
-// authentication every entry point shares (downloads reuse `authenticateBearer`).
-import type PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
+// The authentication every entry point shares (/graphql over HTTP and WebSocket, downloads).
+import type { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/log';
-import type { Config } from '../config';
 import { authenticateToken } from '../services/api-keys';
 import { AppError, unauthenticated } from '../services/errors';
 import type { Principal } from '../services/principal';
-import type { ContentStore } from '../storage/content-store';
-import type { OrderEventHub } from '../services/order-event-hub';
-
-/** What every resolver and route can use. */
-export interface ServerDeps {
-  ds: DataSource;
-  boss: PgBoss;
-  config: Config;
-  store: ContentStore;
-  hub: OrderEventHub;
-}
-
-export interface GraphQLContext extends ServerDeps {
-  /** Null when the request carried no key (only public operations then work). */
-  principal: Principal | null;
-  ip: string;
-}
 
 /**
  * Resolves an `Authorization` value ("Bearer <key>") to a principal. No header: null. A bad,

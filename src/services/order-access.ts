@@ -1,9 +1,9 @@
 // Data-layer authorization: every read of an order, its images or its certificate goes through
 // scopedOrders(principal), which only ever queries the caller's own rows (admins: all rows) and
 // writes the read to the audit log. Another partner's order is NOT_FOUND: existence is not revealed.
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../audit/log';
-import type { OrderStatus } from '../domain/order';
+import type { ClassCount, OrderProgress, OrderStatus } from '../domain/order';
 import { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { badInput, notFound } from './errors';
 import { Principal, actorOf } from './principal';
@@ -44,6 +44,21 @@ export function pageSize(first: number | null | undefined): number {
   const n = first ?? DEFAULT_PAGE;
   if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw badInput('first', 'PAGE_SIZE_INVALID', `first must be from 1 to ${MAX_PAGE}, got ${n}.`);
   return n;
+}
+
+/** A page of images: the `limit` first with an index above `from`. */
+export interface ImagePage {
+  limit: number;
+  from: number;
+}
+
+/** Checks an images page request (first, after) before any query runs. */
+export function imagePage(first: number | null | undefined, after: string | null | undefined): ImagePage {
+  const limit = pageSize(first);
+  if (!after) return { limit, from: -1 };
+  const [idx] = decodeCursor(after, 'after');
+  if (!Number.isInteger(idx)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
+  return { limit, from: idx as number };
 }
 
 export class ScopedOrders {
@@ -95,34 +110,84 @@ export class ScopedOrders {
     return { items, hasNextPage: rows.length > limit, cursorOf: (o) => encodeCursor([o.createdAt.toISOString(), o.id]) };
   }
 
-  /** Image metadata by index; the cursor is the index. */
-  async images(orderId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<OrderImageEntity>> {
-    const order = await this.find(orderId);
-    const limit = pageSize(first);
-    let from = -1;
-    if (after) {
-      const [idx] = decodeCursor(after, 'after');
-      if (!Number.isInteger(idx)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
-      from = idx as number;
+  /** Image metadata of several orders by index, one page each, in one query and one audit row. */
+  async imagePages(orderIds: readonly string[], page: ImagePage): Promise<Map<string, Page<OrderImageEntity>>> {
+    const rows = await this.ds
+      .getRepository(OrderImageEntity)
+      .createQueryBuilder('i')
+      .where(
+        `(i.order_id, i.idx) IN (
+           SELECT p.order_id, p.idx FROM orders o CROSS JOIN LATERAL (
+             SELECT order_id, idx FROM order_images WHERE order_id = o.id AND idx > :from ORDER BY idx LIMIT :take) p
+            WHERE o.id IN (:...ids)${this.who.role === 'ADMIN' ? '' : ' AND o.partner_id = :pid'})`,
+        { from: page.from, take: page.limit + 1, ids: orderIds, pid: this.who.partnerId },
+      )
+      .orderBy('i.order_id', 'ASC')
+      .addOrderBy('i.idx', 'ASC')
+      .getMany();
+    const pages = new Map<string, Page<OrderImageEntity>>();
+    for (const id of orderIds) {
+      const mine = rows.filter((i) => i.orderId === id);
+      pages.set(id, { items: mine.slice(0, page.limit), hasNextPage: mine.length > page.limit, cursorOf: (i) => encodeCursor([i.idx]) });
     }
-    const rows = await this.ds.getRepository(OrderImageEntity).createQueryBuilder('i').where('i.order_id = :id', { id: order.id }).andWhere('i.idx > :from', { from }).orderBy('i.idx', 'ASC').limit(limit + 1).getMany();
-    const items = rows.slice(0, limit);
-    await this.audit('image.list', 'order', order.id, { indices: items.map((i) => i.idx) });
-    return { items, hasNextPage: rows.length > limit, cursorOf: (i) => encodeCursor([i.idx]) };
+    const indices = Object.fromEntries([...pages].map(([id, p]) => [id, p.items.map((i) => i.idx)]));
+    await this.audit('image.list', 'order', orderIds.join(','), { indices });
+    return pages;
   }
 
-  /** Every delivered image of an order, by index: for downloads, which audit themselves. */
-  async allImages(orderId: string): Promise<OrderImageEntity[]> {
-    const order = await this.find(orderId);
-    return this.ds.getRepository(OrderImageEntity).find({ where: { orderId: order.id }, order: { idx: 'ASC' } });
+  /** The certificates of several orders (absent: not issued yet), in one query and one audit row. */
+  async certificates(orders: readonly Pick<OrderEntity, 'id' | 'certificateId'>[]): Promise<Map<string, CertificateEntity>> {
+    const qb = this.ds.getRepository(CertificateEntity).createQueryBuilder('c').innerJoin(OrderEntity, 'o', 'o.id = c.order_id').where('c.order_id IN (:...ids)', { ids: orders.map((o) => o.id) });
+    if (this.who.role !== 'ADMIN') qb.andWhere('o.partner_id = :pid', { pid: this.who.partnerId });
+    const found = new Map((await qb.getMany()).map((c) => [c.orderId, c]));
+    await this.audit('certificate.read', 'certificate', orders.map((o) => o.certificateId).join(','), {
+      orderIds: orders.map((o) => o.id),
+      issued: orders.map((o) => found.has(o.id)),
+    });
+    return found;
   }
 
-  async certificate(orderId: string): Promise<CertificateEntity | null> {
-    const order = await this.find(orderId);
-    const cert = await this.ds.getRepository(CertificateEntity).findOneBy({ orderId: order.id });
-    await this.audit('certificate.read', 'certificate', order.certificateId, { orderId: order.id, issued: cert !== null });
-    return cert;
+  /** The delivered images (by index) and the certificate of an order found through find(). Not audited: downloads audit themselves. */
+  async contents(order: OrderEntity): Promise<{ images: OrderImageEntity[]; certificate: CertificateEntity | null }> {
+    const [images, certificate] = await Promise.all([
+      this.ds.getRepository(OrderImageEntity).find({ where: { orderId: order.id }, order: { idx: 'ASC' } }),
+      this.ds.getRepository(CertificateEntity).findOneBy({ orderId: order.id }),
+    ]);
+    return { images, certificate };
   }
+}
+
+/**
+ * The stored progress of several orders in one query (absent: no such order). Not scoped: callers
+ * pass orders they already read through scopedOrders.
+ */
+export async function progressOfOrders(m: DataSource | EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderProgress>> {
+  const rows = (await m.query(
+    `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, c.id AS certificate_id,
+            (SELECT COALESCE(json_agg(json_build_object('birads', birads, 'count', n)), '[]'::json)
+               FROM (SELECT birads, count(*)::int AS n FROM order_images WHERE order_id = o.id GROUP BY birads) g) AS delivered,
+            (SELECT COALESCE(sum(rejections), 0)::int FROM order_images WHERE order_id = o.id) AS rejected
+       FROM orders o LEFT JOIN certificates c ON c.order_id = o.id
+      WHERE o.id = ANY($1::uuid[])`,
+    [orderIds],
+  )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
+  return new Map(
+    rows.map((o) => {
+      const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
+      const deliveredByClass = o.counts.map((c) => ({ birads: c.birads, count: got.get(c.birads) ?? 0 }));
+      const progress: OrderProgress = {
+        orderId: o.id,
+        status: o.status,
+        size: o.size,
+        delivered: deliveredByClass.reduce((a, c) => a + c.count, 0),
+        rejected: o.rejected,
+        deliveredByClass,
+        certificateId: o.certificate_id,
+        failureReason: o.failure_reason,
+      };
+      return [o.id, progress];
+    }),
+  );
 }
 
 export function scopedOrders(ds: DataSource, who: Principal): ScopedOrders {

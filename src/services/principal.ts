@@ -1,4 +1,5 @@
-// Who is calling: resolved from the Bearer key on every request and WebSocket connection.
+// Who is calling (resolved from the Bearer key on every request and WebSocket connection), and
+// the one rule that decides whether a caller may use an operation.
 import { forbidden, unauthenticated } from './errors';
 
 export const PARTNER_SCOPES = ['account', 'orders:read', 'orders:write', 'downloads'] as const;
@@ -14,38 +15,46 @@ export interface Principal {
   partnerStatus: 'PENDING' | 'APPROVED' | 'SUSPENDED' | 'REJECTED';
 }
 
-/** The actor string recorded in the audit log. */
-export function actorOf(p: Principal | null): string {
-  if (!p) return 'anonymous';
-  return p.role === 'ADMIN' ? 'admin' : `partner:${p.partnerId}`;
-}
-
-export function requireAuth(p: Principal | null): Principal {
-  if (!p) throw unauthenticated('NO_API_KEY', 'Send an API key as "Authorization: Bearer <key>".');
-  return p;
-}
-
-export function requireAdmin(p: Principal | null): Principal {
-  const who = requireAuth(p);
-  if (who.role !== 'ADMIN') throw forbidden('ADMIN_ONLY', 'Only an administrator may do this.');
-  return who;
-}
-
 export interface PartnerPrincipal extends Principal {
   role: 'PARTNER';
   partnerId: string;
 }
 
 /**
- * A partner key with the scope. `approved` (default true) also requires an approved, active
- * partner: pending partners may only look at their account and accept the agreement.
+ * Who may use an operation: 'ADMIN' lets admin keys in; a scope lets in partner keys that carry
+ * it on an approved account; 'account:any-status' lets in partner keys with the account scope
+ * whatever the account's status (pending partners look at their account and accept the agreement).
+ * An operation lists ADMIN and/or one partner grant.
  */
-export function requirePartner(p: Principal | null, scope: Scope, approved = true): PartnerPrincipal {
-  const who = requireAuth(p);
-  if (who.role !== 'PARTNER' || !who.partnerId) throw forbidden('PARTNER_ONLY', 'Only a partner key may do this.');
-  if (!who.scopes.includes(scope)) throw forbidden('MISSING_SCOPE', `This API key lacks the "${scope}" scope.`);
-  if (approved && who.partnerStatus !== 'APPROVED') {
-    throw forbidden(`PARTNER_${who.partnerStatus}`, `Your partner account is ${who.partnerStatus.toLowerCase()}; an administrator must approve it first.`);
+export type Grant = 'ADMIN' | Scope | 'account:any-status';
+
+/** The actor string recorded in the audit log. */
+export function actorOf(p: Principal | null): string {
+  if (!p) return 'anonymous';
+  return p.role === 'ADMIN' ? 'admin' : `partner:${p.partnerId}`;
+}
+
+function isPartner(p: Principal): p is PartnerPrincipal {
+  return p.role === 'PARTNER' && p.partnerId !== null;
+}
+
+/** A caller that authorize() let in with partner grants only (anything else is a programming error). */
+export function asPartner(p: Principal): PartnerPrincipal {
+  if (!isPartner(p)) throw new Error('a partner-only operation was reached by a non-partner: its grants include ADMIN');
+  return p;
+}
+
+/** The caller if a grant lets it in; otherwise the UNAUTHENTICATED or FORBIDDEN error that says why not. */
+export function authorize(p: Principal | null, grants: readonly Grant[]): Principal {
+  if (!p) throw unauthenticated('NO_API_KEY', 'Send an API key as "Authorization: Bearer <key>".');
+  if (p.role === 'ADMIN' && grants.includes('ADMIN')) return p;
+  const grant = grants.find((g) => g !== 'ADMIN');
+  if (!grant) throw forbidden('ADMIN_ONLY', 'Only an administrator may do this.');
+  if (!isPartner(p)) throw forbidden('PARTNER_ONLY', 'Only a partner key may do this.');
+  const scope: Scope = grant === 'account:any-status' ? 'account' : grant;
+  if (!p.scopes.includes(scope)) throw forbidden('MISSING_SCOPE', `This API key lacks the "${scope}" scope.`);
+  if (grant !== 'account:any-status' && p.partnerStatus !== 'APPROVED') {
+    throw forbidden(`PARTNER_${p.partnerStatus}`, `Your partner account is ${p.partnerStatus.toLowerCase()}; an administrator must approve it first.`);
   }
-  return who as PartnerPrincipal;
+  return p;
 }

@@ -1,0 +1,29 @@
+// What resolvers get: the process's dependencies (built once by server/app.ts) plus, per request,
+// the caller and the request's batching loaders.
+import type PgBoss from 'pg-boss';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import type { DeliveryDeps } from '../delivery/downloads';
+import type { OrderEventHub } from '../services/order-event-hub';
+import type { Principal } from '../services/principal';
+import { OrderLoaders } from './order-loaders';
+
+export interface ResolverDeps {
+  ds: DataSource;
+  boss: PgBoss;
+  config: Config;
+  hub: OrderEventHub;
+  delivery: DeliveryDeps;
+}
+
+export interface GraphQLContext extends ResolverDeps {
+  /** Null when the request carried no key (only public operations then work). */
+  principal: Principal | null;
+  ip: string;
+  orders: OrderLoaders;
+}
+
+/** The context of one HTTP request or one WebSocket operation. */
+export function requestContext(deps: ResolverDeps, principal: Principal | null, ip: string): GraphQLContext {
+  return { ...deps, principal, ip, orders: new OrderLoaders(deps.ds, principal) };
+}
