@@ -50,6 +50,16 @@ class Ema:
             e.lerp_(p.detach(), 1 - keep)
 
 
+def optimize(opt: torch.optim.Optimizer, loss: torch.Tensor, clip_norm: float | None = None) -> float:
+    """One optimizer step on `loss` (gradients clipped to `clip_norm` when given); returns the loss."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip_norm is not None:
+        torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], clip_norm)
+    opt.step()
+    return loss.item()
+
+
 class Batches:
     """Endless shuffled mini-batches of row indices, from a seeded generator."""
 
@@ -94,6 +104,14 @@ def restore(path: Path, model: M) -> tuple[M, dict]:
     saved = load(path)
     model.load_state_dict(saved["model"])
     return model.eval(), saved["result"]
+
+
+def finish_stage(run_dir: Path, name: str, model: nn.Module, steps: int, seconds: float, **extra) -> dict:
+    """Saves a finished stage as `<name>.pt` (its weights and result, what `restore` reads) and logs it."""
+    result = {"seconds": seconds, "steps": steps, "params": sum(p.numel() for p in model.parameters()), **extra}
+    save(run_dir / f"{name}.pt", model=model.state_dict(), result=result)
+    log(f"{name}: {result['params'] / 1e6:.2f}M params, {steps} steps in {seconds:.0f} s" + "".join(f", {k} {v:.4g}" for k, v in extra.items()))
+    return result
 
 
 def log(msg: str) -> None:

@@ -23,7 +23,7 @@ from .export import Models
 from .metrics import accuracy, roc_auc
 from .nets.classifier import ConvClassifier
 from .pack import Pack
-from .schedule import alphas_cumprod, sample_ddim
+from .schedule import DDIMScheduler, sample_ddim
 from .train_embedder import embed
 
 GRID_PER_CLASS = 8
@@ -31,14 +31,13 @@ GRID_PER_CLASS = 8
 
 def generate(cfg: Config, m: Models, labels: np.ndarray, seed: int, batch: int = 250) -> np.ndarray:
     """Synthetic images (float32 [N,1,S,S] in [-1,1]) for class indices `labels`, with the defaults."""
-    d, rng = cfg.dit, np.random.default_rng(seed)
-    acp = alphas_cumprod(d.beta_schedule, d.train_timesteps)
+    rng, scheduler = np.random.default_rng(seed), DDIMScheduler.from_config(cfg.dit)
     dev = device_of(m.decoder)
     out = []
     for s in range(0, len(labels), batch):
         lab = labels[s : s + batch]
         noise = rng.standard_normal((len(lab), cfg.vae.latent_channels, cfg.latent_size, cfg.latent_size)).astype(np.float32)
-        _, latents = sample_ddim(m.denoise_np, noise, lab, len(BIRADS_CLASSES), cfg.default_guidance, acp, cfg.default_steps, d.timestep_spacing, d.final_alpha_cumprod, d.prediction_type)
+        _, latents = sample_ddim(m.denoise_np, noise, lab, len(BIRADS_CLASSES), cfg.default_guidance, scheduler, cfg.default_steps)
         with torch.no_grad():
             out.append(m.decoder(torch.from_numpy(latents[-1]).to(dev)).float().clamp(-1, 1).cpu().numpy())
     return np.concatenate(out)

@@ -15,7 +15,7 @@ from .config import Config
 from .data import BIRADS_CLASSES, patient_of
 from .nets.vae import ScaledDecoder
 from .pack import Pack
-from .schedule import alphas_cumprod, sample_ddim
+from .schedule import DDIMScheduler, sample_ddim
 
 COPIES_PER_IMAGE = 4
 PARITY_ROWS = 2
@@ -121,7 +121,7 @@ def schedule_section(cfg: Config) -> dict:
     return {
         "trainTimesteps": d.train_timesteps,
         "betaSchedule": d.beta_schedule,
-        "alphasCumprod": [float(a) for a in alphas_cumprod(d.beta_schedule, d.train_timesteps)],
+        "alphasCumprod": [float(a) for a in DDIMScheduler.from_config(d).alphas_cumprod],
         "predictionType": d.prediction_type,
         "timestepSpacing": d.timestep_spacing,
         "finalAlphaCumprod": d.final_alpha_cumprod,
@@ -140,10 +140,9 @@ def write_parity(cfg: Config, m: Models, bundle: Path) -> None:
     with torch.no_grad():
         decoded = m.decoder(torch.from_numpy(latent)).numpy()
         embedding = m.embedder(torch.from_numpy(image)).numpy()
-    d = cfg.dit
     labels = np.array([0, len(BIRADS_CLASSES) - 1], dtype=np.int64)
     noise = rng.standard_normal((PARITY_ROWS, c, h, h)).astype(np.float32)
-    ts, latents = sample_ddim(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, alphas_cumprod(d.beta_schedule, d.train_timesteps), TRAJECTORY_STEPS, d.timestep_spacing, d.final_alpha_cumprod, d.prediction_type)
+    ts, latents = sample_ddim(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, DDIMScheduler.from_config(cfg.dit), TRAJECTORY_STEPS)
     with torch.no_grad():
         final_image = m.decoder(torch.from_numpy(latents[-1])).numpy()
     e = arrays.encode

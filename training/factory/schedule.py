@@ -1,4 +1,5 @@
-"""Noise schedules and the DDIM (eta = 0) sampler of docs/bundle-format.md, in numpy (no torch).
+"""Noise schedules, the scheduler (forward noising + DDIM step) and the DDIM (eta = 0) sampler of
+docs/bundle-format.md, in numpy (no torch).
 
 Pure functions: the reference the TypeScript sampler is checked against through parity.json.
 """
@@ -60,33 +61,87 @@ def guide(cond: np.ndarray, uncond: np.ndarray, scale: float) -> np.ndarray:
     return (uncond + np.float32(scale) * (cond - uncond)).astype(np.float32)
 
 
+class DDIMScheduler:
+    """One model's noise schedule: the forward noising that training uses and the eta = 0 DDIM step
+    that sampling uses, built from one configuration (diffusers' DDIMScheduler is the model:
+    `set_timesteps`, `step`, `add_noise`, `get_velocity`).
+
+    Forward noising takes numpy arrays or torch tensors (duck-typed, so this module needs no torch):
+    the coefficients follow the sample's type, dtype and device.
+    """
+
+    def __init__(self, alphas_cumprod: np.ndarray, prediction_type: str, timestep_spacing: str, final_alpha_cumprod: str):
+        if prediction_type not in PREDICTION_TYPES:
+            raise ValueError(f"unknown prediction type {prediction_type!r}")
+        self.alphas_cumprod = np.asarray(alphas_cumprod, dtype=np.float64)
+        self.prediction_type, self.timestep_spacing = prediction_type, timestep_spacing
+        self.final_alpha = 1.0 if final_alpha_cumprod == "one" else float(self.alphas_cumprod[0])
+        self.timesteps: list[int] = []
+        self._tables: dict = {}
+
+    @classmethod
+    def from_config(cls, dit) -> "DDIMScheduler":
+        """From a config.DitConfig."""
+        return cls(alphas_cumprod(dit.beta_schedule, dit.train_timesteps), dit.prediction_type, dit.timestep_spacing, dit.final_alpha_cumprod)
+
+    @classmethod
+    def from_manifest(cls, schedule: dict) -> "DDIMScheduler":
+        """From a bundle manifest's `schedule` section."""
+        return cls(np.array(schedule["alphasCumprod"]), schedule["predictionType"], schedule["timestepSpacing"], schedule["finalAlphaCumprod"])
+
+    @property
+    def num_train_timesteps(self) -> int:
+        return len(self.alphas_cumprod)
+
+    def set_timesteps(self, steps: int) -> list[int]:
+        self.timesteps = ddim_timesteps(self.num_train_timesteps, steps, self.timestep_spacing)
+        return self.timesteps
+
+    def step(self, pred: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
+        """x at timestep t -> x at the next of `timesteps` (after the last: the final alpha)."""
+        i = self.timesteps.index(t)
+        prev = float(self.alphas_cumprod[self.timesteps[i + 1]]) if i + 1 < len(self.timesteps) else self.final_alpha
+        return ddim_step(x, pred, float(self.alphas_cumprod[t]), prev, self.prediction_type)
+
+    def _alpha(self, t, like):
+        """alphas_cumprod[t] shaped to broadcast over `like` ([N] -> [N,1,...])."""
+        if hasattr(like, "new_tensor"):  # torch: one table per device and dtype
+            key = (like.device, like.dtype)
+            if key not in self._tables:
+                self._tables[key] = like.new_tensor(self.alphas_cumprod)
+            a = self._tables[key][t]
+        else:
+            a = self.alphas_cumprod[t].astype(like.dtype)
+        return a.reshape(-1, *[1] * (like.ndim - 1))
+
+    def add_noise(self, x0, noise, t):
+        a = self._alpha(t, x0)
+        return a**0.5 * x0 + (1 - a) ** 0.5 * noise
+
+    def get_velocity(self, x0, noise, t):
+        a = self._alpha(t, x0)
+        return a**0.5 * noise - (1 - a) ** 0.5 * x0
+
+    def training_target(self, x0, noise, t):
+        """What the denoiser learns to predict at x_t = add_noise(x0, noise, t)."""
+        return noise if self.prediction_type == "epsilon" else self.get_velocity(x0, noise, t)
+
+
 Denoise = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def sample_ddim(
-    denoise: Denoise,
-    noise: np.ndarray,
-    labels: np.ndarray,
-    null_label: int,
-    guidance: float,
-    acp: np.ndarray,
-    steps: int,
-    spacing: str,
-    final_alpha: str,
-    prediction_type: str,
-) -> tuple[list[int], list[np.ndarray]]:
+def sample_ddim(denoise: Denoise, noise: np.ndarray, labels: np.ndarray, null_label: int, guidance: float, scheduler: DDIMScheduler, steps: int) -> tuple[list[int], list[np.ndarray]]:
     """Classifier-free-guided DDIM from `noise`; returns the timesteps and the latent after each step.
 
     Each step makes one denoiser call on 2N rows: the N conditional rows, then N null-label rows.
     """
-    ts = ddim_timesteps(len(acp), steps, spacing)
-    final = 1.0 if final_alpha == "one" else float(acp[0])
+    ts = scheduler.set_timesteps(steps)
     n = noise.shape[0]
     both_labels = np.concatenate([labels, np.full(n, null_label)]).astype(np.int64)
     x = noise.astype(np.float32)
     latents = []
-    for i, t in enumerate(ts):
+    for t in ts:
         pred = denoise(np.concatenate([x, x]), np.full(2 * n, t, dtype=np.float32), both_labels)
-        x = ddim_step(x, guide(pred[:n], pred[n:], guidance), float(acp[t]), float(acp[ts[i + 1]]) if i + 1 < len(ts) else final, prediction_type)
+        x = scheduler.step(guide(pred[:n], pred[n:], guidance), t, x)
         latents.append(x)
     return ts, latents

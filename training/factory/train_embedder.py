@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 
 from .augment import copy_augment
-from .common import Batches, autocast, device, device_of, log, restore, save, to_model_range, train_loop
+from .common import Batches, autocast, device, device_of, finish_stage, optimize, restore, to_model_range, train_loop
 from .config import Config
 from .nets.embedder import Embedder, nt_xent
 from .pack import Pack
@@ -29,18 +29,12 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
         b = x[torch.from_numpy(batches.next()).to(dev)]
         with autocast(dev):
             loss = nt_xent(model(copy_augment(b, gen)).float(), model(copy_augment(b, gen)).float(), cfg.embedder.temperature)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return loss.item()
+        return optimize(opt, loss)
 
     steps, seconds, finished = train_loop(run_dir / "embedder.ckpt", {"embedder": model, "opt": opt}, cfg.embedder.steps, step_fn, budget_s, "embedder", cfg.embedder.max_seconds)
     if not finished:
         return None
-    result = {"seconds": seconds, "steps": steps, "params": sum(p.numel() for p in model.parameters())}
-    save(run_dir / "embedder.pt", model=model.state_dict(), result=result)
-    log(f"embedder: {steps} steps in {seconds:.0f} s")
-    return result
+    return finish_stage(run_dir, "embedder", model, steps, seconds)
 
 
 def load_trained(cfg: Config, run_dir: Path) -> tuple[Embedder, dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import Batches, autocast, device, log, restore, save, to_model_range, train_loop
+from .common import Batches, autocast, device, finish_stage, optimize, restore, to_model_range, train_loop
 from .config import Config
 from .nets.vae import VAE, vae_loss
 from .pack import Pack
@@ -48,10 +48,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
         with autocast(dev):
             recon, mean, logvar = vae(x)
             loss = vae_loss(x, recon.float(), mean.float(), logvar.float(), cfg.vae.kl_weight)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return loss.item()
+        return optimize(opt, loss)
 
     steps, seconds, finished = train_loop(run_dir / "vae.ckpt", {"vae": vae, "opt": opt}, cfg.vae.steps, step_fn, budget_s, "vae", cfg.vae.max_seconds)
     if not finished:
@@ -61,10 +58,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
     scale = 1.0 / float(z.std())
     val_x = to_model_range(pack.images[pack.is_val])
     val_psnr = float(psnr(decode(vae, encode_means(vae, val_x, dev), dev), val_x).mean())
-    result = {"scale_factor": scale, "val_psnr_db": val_psnr, "seconds": seconds, "steps": steps, "params": sum(p.numel() for p in vae.parameters())}
-    save(run_dir / "vae.pt", model=vae.state_dict(), result=result)
-    log(f"vae: scale factor {scale:.4f}, validation PSNR {val_psnr:.2f} dB over {int(pack.is_val.sum())} images")
-    return result
+    return finish_stage(run_dir, "vae", vae, steps, seconds, scale_factor=scale, val_psnr_db=val_psnr)
 
 
 def load_trained(cfg: Config, run_dir: Path) -> tuple[VAE, dict]:

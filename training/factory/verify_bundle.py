@@ -15,7 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 from . import arrays, manifest
-from .schedule import ddim_step, guide
+from .schedule import DDIMScheduler, guide
 
 # Max difference relative to max(1, output scale): float32 kernel noise between PyTorch and
 # onnxruntime is ~1e-6; a wrong op, layout or scale shows up as 1e-2 or more. The same bounds as
@@ -41,17 +41,17 @@ def verify(bundle: Path) -> dict[str, float]:
         ((out_name, expected),) = parity[name]["outputs"].items()
         got = sess.run([out_name], feeds)[0]
         diffs[name] = _max_diff(got, arrays.decode(expected), name)
-    tr, s = parity["trajectory"], man["schedule"]
-    acp = np.array(s["alphasCumprod"], dtype=np.float64)
+    tr = parity["trajectory"]
+    scheduler = DDIMScheduler.from_manifest(man["schedule"])
+    if scheduler.set_timesteps(tr["steps"]) != tr["timesteps"]:
+        raise AssertionError(f"trajectory timesteps {tr['timesteps']} are not the schedule's {scheduler.timesteps}")
     x = arrays.decode(tr["initialNoise"])
     n = x.shape[0]
     labels = np.concatenate([np.array(tr["labels"]), np.full(n, man["nullLabel"])]).astype(np.int64)
-    final = 1.0 if s["finalAlphaCumprod"] == "one" else float(acp[0])
     bad = {}
     for i, t in enumerate(tr["timesteps"]):
         pred = sessions["denoiser"].run(["prediction"], {"latent": np.concatenate([x, x]), "timestep": np.full(2 * n, t, np.float32), "label": labels})[0]
-        prev = float(acp[tr["timesteps"][i + 1]]) if i + 1 < len(tr["timesteps"]) else final
-        x = ddim_step(x, guide(pred[:n], pred[n:], tr["guidance"]), float(acp[t]), prev, s["predictionType"])
+        x = scheduler.step(guide(pred[:n], pred[n:], tr["guidance"]), t, x)
         diffs[f"step{i + 1}"] = d = _max_diff(x, arrays.decode(tr["latents"][i]), f"trajectory step {i + 1}")
         if not d < TOLERANCE["trajectoryPerStep"] * (i + 1):
             bad[f"step{i + 1}"] = d

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from factory.schedule import alphas_cumprod, ddim_step, ddim_timesteps, guide, sample_ddim
+from factory.config import TINY
+from factory.schedule import DDIMScheduler, alphas_cumprod, ddim_step, ddim_timesteps, guide, sample_ddim
 
 
 def test_timestep_spacings_match_diffusers():
@@ -58,10 +59,49 @@ def test_sampler_calls_the_denoiser_with_conditional_rows_then_null_rows():
         return np.zeros_like(latent)
 
     noise = np.ones((2, 4, 8, 8), np.float32)
-    ts, latents = sample_ddim(denoise, noise, np.array([0, 3]), 4, 2.0, alphas_cumprod("cosine", 1000), 5, "trailing", "one", "v_prediction")
+    ts, latents = sample_ddim(denoise, noise, np.array([0, 3]), 4, 2.0, DDIMScheduler(alphas_cumprod("cosine", 1000), "v_prediction", "trailing", "one"), 5)
     assert len(calls) == 5 and len(latents) == 5
     assert all(shape == (4, 4, 8, 8) for shape, _, _ in calls)
     assert all(list(lab) == [0, 3, 4, 4] for _, _, lab in calls)
     assert [int(t[0]) for _, t, _ in calls] == ts
     # v = 0 means x0 = sqrt(a_t) x: the last step (to alpha 1) returns exactly that
     assert np.all(np.isfinite(latents[-1]))
+
+
+def scheduler(prediction_type="v_prediction", final="one"):
+    return DDIMScheduler(np.array([0.9, 0.5, 0.25, 0.1]), prediction_type, "trailing", final)
+
+
+def test_scheduler_is_built_from_the_model_config():
+    s = DDIMScheduler.from_config(TINY.dit)
+    np.testing.assert_array_equal(s.alphas_cumprod, alphas_cumprod("cosine", 1000))
+    assert (s.prediction_type, s.timestep_spacing, s.final_alpha, s.num_train_timesteps) == ("v_prediction", "trailing", 1.0, 1000)
+    assert s.set_timesteps(10) == s.timesteps == ddim_timesteps(1000, 10, "trailing")
+    with pytest.raises(ValueError, match="prediction type"):
+        DDIMScheduler(np.array([0.9, 0.5]), "sample", "trailing", "one")
+
+
+def test_add_noise_and_velocity_reference_numbers():
+    s = scheduler()
+    x0, noise = np.array([[1.0], [2.0]], np.float32), np.array([[3.0], [-1.0]], np.float32)
+    t = np.array([1, 3])  # alphas 0.5 and 0.1
+    xt = s.add_noise(x0, noise, t)
+    assert xt.dtype == np.float32
+    np.testing.assert_allclose(xt, [[np.sqrt(0.5) * 1 + np.sqrt(0.5) * 3], [np.sqrt(0.1) * 2 - np.sqrt(0.9)]], rtol=1e-6)
+    np.testing.assert_allclose(s.get_velocity(x0, noise, t), [[np.sqrt(0.5) * 3 - np.sqrt(0.5) * 1], [-np.sqrt(0.1) - np.sqrt(0.9) * 2]], rtol=1e-6)
+    assert s.training_target(x0, noise, t) is not noise
+    assert scheduler("epsilon").training_target(x0, noise, t) is noise
+
+
+@pytest.mark.parametrize("prediction_type", ["epsilon", "v_prediction"])
+def test_step_undoes_add_noise_with_an_exact_prediction(prediction_type):
+    s = scheduler(prediction_type, final="first")
+    rng = np.random.default_rng(2)
+    x0, eps = rng.standard_normal((2, 4, 3, 3)).astype(np.float32), rng.standard_normal((2, 4, 3, 3)).astype(np.float32)
+    assert s.set_timesteps(2) == [3, 1]
+    t = np.array([3, 3])
+    x = s.step(s.training_target(x0, eps, t), 3, s.add_noise(x0, eps, t))
+    np.testing.assert_allclose(x, s.add_noise(x0, eps, np.array([1, 1])), atol=1e-5)
+    # after the last timestep: the final alpha ("first": alphas_cumprod[0] = 0.9)
+    x = s.step(s.training_target(x0, eps, np.array([1, 1])), 1, x)
+    np.testing.assert_allclose(x, s.add_noise(x0, eps, np.array([0, 0])), atol=1e-5)

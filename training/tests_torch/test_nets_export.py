@@ -7,8 +7,9 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
-from factory import onnx_export, run
+from factory import onnx_export, run, train_dit
 from factory.augment import copy_augment
+from factory.config import DIT_MODELS, REAL, DitArch
 from factory.nets.dit import DiT
 from factory.nets.embedder import Embedder, nt_xent
 from factory.nets.vae import VAE
@@ -22,10 +23,18 @@ def test_vae_downsamples_by_eight():
 
 
 def test_dit_starts_at_zero_and_has_a_null_label():
-    dit = DiT(8, 4, num_classes=4, hidden=32, depth=2, heads=2, label_dropout=1.0)
+    dit = DiT(arch=DitArch(patch=2, hidden=32, depth=2, heads=2), latent_size=8, channels=4, num_classes=4, label_dropout=1.0)
     out = dit(torch.randn(3, 4, 8, 8), torch.tensor([0.0, 10.0, 999.0]), torch.tensor([0, 3, 4]))
     assert out.shape == (3, 4, 8, 8) and torch.count_nonzero(out) == 0  # adaLN-Zero
     assert dit.null_label == 4 and torch.all(dit.drop_labels(torch.tensor([0, 1, 2])) == 4)
+
+
+def test_real_denoiser_is_the_named_size():
+    assert REAL.dit.arch == DIT_MODELS["DiT-S/2-d7"]
+    with torch.device("meta"):  # shapes only: no memory, no time
+        dit = train_dit.build(REAL)
+    assert len(dit.blocks) == 7 and dit.x_embed.out_channels == 384 and dit.blocks[0].attn.heads == 6
+    assert round(sum(p.numel() for p in dit.parameters()) / 1e6, 2) == 19.18
 
 
 def test_embedder_outputs_unit_vectors_and_contrastive_loss_prefers_matches():
@@ -45,7 +54,7 @@ def test_copy_augment_keeps_shape_and_range_and_changes_the_image():
 
 def test_fp16_storage_matches_the_rounded_twin(tmp_path):
     torch.manual_seed(0)
-    dit = DiT(8, 4, num_classes=4, hidden=64, depth=2, heads=2)
+    dit = DiT(arch=DitArch(patch=2, hidden=64, depth=2, heads=2), latent_size=8, channels=4, num_classes=4)
     for p in dit.parameters():  # leave adaLN-Zero so the output depends on every weight
         torch.nn.init.normal_(p, std=0.05)
     args = (torch.randn(2, 4, 8, 8), torch.tensor([5.0, 700.0]), torch.tensor([1, 4]))

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..config import DitArch
+
 
 def modulate(x: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)
@@ -82,8 +84,9 @@ def sincos_pos_embed(hidden: int, grid: int) -> torch.Tensor:
 
 
 class DiT(nn.Module):
-    def __init__(self, latent_size: int, channels: int, num_classes: int, patch: int = 2, hidden: int = 384, depth: int = 8, heads: int = 6, label_dropout: float = 0.1):
+    def __init__(self, *, arch: DitArch, latent_size: int, channels: int, num_classes: int, label_dropout: float = 0.1):
         super().__init__()
+        patch, hidden, depth, heads = arch.patch, arch.hidden, arch.depth, arch.heads
         if latent_size % patch:
             raise ValueError(f"latent size {latent_size} is not a multiple of patch {patch}")
         self.channels, self.patch, self.num_classes, self.label_dropout = channels, patch, num_classes, label_dropout
