@@ -13,7 +13,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,12 +158,3 @@ def cohort_copy(pulled: Cohort, tmp_path: Path) -> Cohort:
     dest = tmp_path / "cohort"
     shutil.copytree(pulled.path, dest)
     return Cohort(dest)
-
-
-def wait_until(predicate: "object", timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")

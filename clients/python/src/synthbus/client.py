@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 from .archive import extract_archive
 from .cohort import Cohort
 from .download import download_archive
-from .errors import InvalidInputError, OrderFailedError
+from .errors import OrderFailedError, SynthBUSError
 from .objects import DownloadLink, Model, Order, ProgressEvent, PublicKey, Quote, _time
 from .operations import CANCEL_ORDER, CERTIFICATE_KEYS, CREATE_DOWNLOAD_LINK, MODELS, ORDER, ORDERS, PLACE_ORDER, QUOTE
 from .progress import Progress
@@ -98,13 +98,8 @@ class Client:
         if len(ids) == 1:
             return ids[0]
         if not ids:
-            raise InvalidInputError("the API has no model loaded yet", code="BAD_USER_INPUT", reason="NO_MODEL", field="input.modelId")
-        raise InvalidInputError(
-            f"several models are available; pass model_id, one of {', '.join(ids)}",
-            code="BAD_USER_INPUT",
-            reason="MODEL_AMBIGUOUS",
-            field="input.modelId",
-        )
+            raise SynthBUSError("the API has no model loaded yet; start a worker, then order")
+        raise SynthBUSError(f"several models are available; pass model_id, one of {', '.join(ids)}")
 
     def quote(
         self,
