@@ -10,6 +10,7 @@ import { signDownloadToken } from '../../src/delivery/links';
 import { loadLinkSecret } from '../../src/delivery/link-secret';
 import { verifyCertificateFile } from '../../src/privacy/verify';
 import { createApprovedPartner, gql, gqlOk, startTestStack, TestPartner, TestStack } from '../helpers/stack';
+import { sqlDuring } from '../server/sql-spy';
 import { run } from './archive-test-util';
 import { authorized, completedOrder, downloadLink } from './cohort-helpers';
 
@@ -113,6 +114,18 @@ describe.each(['ZIP', 'TAR'] as const)('a %s download', (format) => {
     expect(head.status).toBe(200);
     expect(Number(head.headers.get('content-length'))).toBe(body.length);
     expect(head.headers.get('etag')).toBe(etag);
+  });
+
+  it('answers a resumed request with one lookup of the order and one audit row, reusing the archive it prepared', async () => {
+    let part: Response | undefined;
+    const sql = await sqlDuring(async () => {
+      part = await fetch(url, authorized(a.key, { range: 'bytes=0-99' }));
+      await part.arrayBuffer();
+    });
+    expect(part?.status).toBe(206);
+    expect(sql.filter((q) => /FROM "orders"/.test(q))).toHaveLength(1);
+    expect(sql.filter((q) => /order_images|certificates|"models"|signing_keys/.test(q))).toEqual([]);
+    expect(sql.filter((q) => /INSERT INTO audit_log/.test(q))).toHaveLength(1);
   });
 
   it('is byte-identical when downloaded again with a fresh link', async () => {
