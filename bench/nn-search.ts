@@ -1,104 +1,136 @@
-// Exact nearest-neighbour search: time per image, ours (src/privacy/nn-search.ts) vs a naive
-// baseline, against the default bundle's training reference set and against 1,000,000 random
-// unit vectors of the same dimension; and the search's share of the engine's total time per image.
+// Exact nearest-neighbour search, time per query: faiss-cpu IndexFlatIP in Python (the baseline,
+// bench/nn_search_baseline.py) and ours (src/privacy/nn-search-index.ts: ONNX Gemm + TopK, float64
+// recheck) on the same vectors and queries, interleaved in this one run and repeated; the previous
+// float64 JavaScript search once for reference; and the engine's whole per-image privacy check
+// (search + DCR share, src/privacy/privacy-index.ts) against the bundle's holdout set. Against the shipped bundle's reference set and
+// 1,000,000 random unit vectors. Then the engine in fresh processes (bench/nn-search-engine.ts) on the
+// shipped bundle and on a copy whose reference set is those 1,000,000 vectors: time per image, the
+// search's share of it, and resident memory.
 //
-// Run:  npx tsc -p tsconfig.build.json && node dist/bench/nn-search.js [--queries 16] [--million 1000000] [--bundle DIR]
-import { createEngine } from '../src/generation/engine';
+// Run:  npx tsc -p tsconfig.build.json && node dist/bench/nn-search.js [--queries 16] [--million 1000000] [--repeat 5] [--bundle DIR]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { defaultBundleDirs, readBundle } from '../src/generation/bundle';
-import { gaussianNoise } from '../src/domain/rng';
+import { subsetPairs } from '../src/privacy/dcr';
 import { EmbeddingMatrix, embeddingMatrix, nearestNeighbours } from '../src/privacy/nn-search';
-import { resolve } from 'node:path';
+import { NnIndex } from '../src/privacy/nn-search-index';
+import { PrivacyIndex } from '../src/privacy/privacy-index';
+import { FaissBaseline } from './faiss-baseline';
+import { writeBundleWithReference } from './million-bundle';
+import { unitRows } from './unit-rows';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function unitRows(seed: bigint, count: number, dim: number): Float32Array {
-  const data = gaussianNoise(seed, count * dim);
-  for (let r = 0; r < count; r++) {
-    let s = 0;
-    for (let k = 0; k < dim; k++) s += data[r * dim + k] ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let k = 0; k < dim; k++) data[r * dim + k] *= inv;
-  }
-  return data;
-}
-
-/** The baseline: one query at a time, sqrt((a - b)^2) for every row, keep the minimum. */
-function naive(queries: EmbeddingMatrix, refs: EmbeddingMatrix): number[] {
-  const out: number[] = [];
-  for (let q = 0; q < queries.count; q++) {
-    let best = Infinity;
-    for (let r = 0; r < refs.count; r++) {
-      let s = 0;
-      for (let k = 0; k < refs.dim; k++) {
-        const d = queries.data[q * refs.dim + k] - refs.data[r * refs.dim + k];
-        s += d * d;
-      }
-      best = Math.min(best, Math.sqrt(s));
-    }
-    out.push(best);
-  }
-  return out;
-}
-
-/** Mean time per image over repeated calls (at least 3, and at least 1 s), after a warm-up call (JIT). */
-function msPerImage(fn: () => unknown, images: number): number {
-  fn();
+/** Mean time per query over repeated calls (at least 3, and at least 1 s), after a warm-up call. */
+async function msPerQuery(fn: () => unknown, queries: number): Promise<number> {
+  await fn();
   let runs = 0;
   const t0 = process.hrtime.bigint();
   let ms = 0;
   while (runs < 3 || ms < 1000) {
-    fn();
+    await fn();
     runs++;
     ms = Number(process.hrtime.bigint() - t0) / 1e6;
   }
-  return ms / runs / images;
+  return ms / runs / queries;
 }
 
-function compare(label: string, queries: EmbeddingMatrix, refs: EmbeddingMatrix): number {
-  const ours = nearestNeighbours(queries, refs);
-  const base = naive(queries, refs);
-  ours.forEach((o, i) => {
-    if (Math.abs(o.distance - base[i]) > 1e-6) throw new Error(`${label}: ours and the baseline disagree on query ${i}`);
-  });
-  const tOurs = msPerImage(() => nearestNeighbours(queries, refs), queries.count);
-  const tBase = msPerImage(() => naive(queries, refs), queries.count);
-  console.log(
-    `${label}: ${refs.count} x ${refs.dim}, ${queries.count} queries | ours ${tOurs.toFixed(3)} ms/image | ` +
-      `naive ${tBase.toFixed(3)} ms/image | speed-up ${(tBase / tOurs).toFixed(2)}x`,
-  );
-  return tOurs;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs: number[], digits: number): string =>
+  `${median(xs).toFixed(digits)} [${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}]`;
+
+/**
+ * Ours and FAISS, interleaved `repeat` times, and the whole per-image privacy check (search and
+ * the DCR share against `holdout` with 32 subset pairs, as the engine does); returns our median
+ * search time per query.
+ */
+async function compare(label: string, queries: EmbeddingMatrix, refs: EmbeddingMatrix, holdout: EmbeddingMatrix, repeat: number): Promise<number> {
+  const faiss = await FaissBaseline.start(refs, queries);
+  const index = await NnIndex.open(refs);
+  const privacy = await PrivacyIndex.open(refs, holdout, subsetPairs(refs.count, holdout.count, 32, 1n), 'cpu');
+  try {
+    const theirs = await faiss.answers();
+    const ours = await index.search(queries);
+    const same = ours.filter((o, q) => o.index === theirs.index[q]).length;
+    const tFaiss: number[] = [];
+    const tOurs: number[] = [];
+    const tCheck: number[] = [];
+    for (let r = 0; r < repeat; r++) {
+      tFaiss.push(await faiss.msPerQuery(1));
+      tOurs.push(await msPerQuery(() => index.search(queries), queries.count));
+      tCheck.push(await msPerQuery(() => privacy.check(queries), queries.count));
+    }
+    const tJs = await msPerQuery(() => nearestNeighbours(queries, refs), queries.count);
+    const ratios = tFaiss.map((t, i) => t / tOurs[i]);
+    console.log(
+      `| ${label} | ${refs.count} x ${refs.dim} | ${queries.count} | ${spread(tFaiss, 3)} | ${spread(tOurs, 3)} | ` +
+        `${spread(ratios, 2)} | ${tJs.toFixed(3)} | ${same}/${queries.count} | ${spread(tCheck, 3)} | ${privacy.dcrRows} |`,
+    );
+    return median(tOurs);
+  } finally {
+    faiss.close();
+    await index.release();
+    await privacy.release();
+  }
+}
+
+interface EngineRun {
+  rssStart: number;
+  rssLoaded: number;
+  rssIndexed: number;
+  maxRss: number;
+  msPerImage: number;
+  images: number;
+  steps: number;
+}
+
+function engineRun(bundleDir: string): EngineRun {
+  const script = join(__dirname, 'nn-search-engine.js');
+  const out = execFileSync(process.execPath, [script, bundleDir], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop() as string) as EngineRun;
 }
 
 async function main(): Promise<void> {
   const nQueries = Number(arg('--queries') ?? 16);
   const million = Number(arg('--million') ?? 1_000_000);
+  const repeat = Number(arg('--repeat') ?? 5);
   const dir = resolve(arg('--bundle') ?? defaultBundleDirs()[0]);
   const bundle = readBundle(dir);
   const dim = bundle.manifest.privacy.embeddingDim;
   const queries = embeddingMatrix(unitRows(11n, nQueries, dim), dim);
-  console.log(`bundle ${bundle.manifest.modelId} (${dir}); embedding dim ${dim}`);
-  const tShipped = compare('shipped reference set', queries, bundle.reference);
-  const tMillion = compare('1,000,000 random unit vectors', queries, embeddingMatrix(unitRows(12n, million, dim), dim));
-
-  // Total time per image: the engine making 64 images at the default steps and guidance (as bench/engine.ts).
-  const engine = await createEngine({ bundleDirs: [dir], log: () => undefined });
-  const m = engine.models()[0];
-  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
-  const items = Array.from({ length: 64 }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
-  await engine.generate(params, items.slice(0, 2));
-  const t0 = process.hrtime.bigint();
-  await engine.generate(params, items);
-  const total = Number(process.hrtime.bigint() - t0) / 1e6 / items.length;
-  await engine.close();
-  console.log(`engine total: ${total.toFixed(2)} ms/image (64 images, ${m.defaultSteps} steps, guidance ${m.defaultGuidance}, cpu)`);
-  console.log(`privacy search share of total time per image: shipped set ${((100 * tShipped) / total).toFixed(2)}%`);
+  const big = unitRows(12n, million, dim);
+  console.log(`bundle ${bundle.manifest.modelId} (${dir}); embedding dim ${dim}; ${repeat} interleaved repetitions, median [min-max]`);
   console.log(
-    `with 1,000,000 references it would be ${tMillion.toFixed(2)} ms of ${(total - tShipped + tMillion).toFixed(2)} ms per image: ` +
-      `${((100 * tMillion) / (total - tShipped + tMillion)).toFixed(1)}%`,
+    '| reference set | rows x dim | queries | FAISS IndexFlatIP ms/query | ours ms/query | FAISS time / ours | float64 JS ms/query | same row as FAISS | ' +
+      `privacy check (search + DCR vs ${bundle.holdout.count} holdout) ms/image | DCR training rows |`,
   );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const tShipped = await compare('shipped bundle', queries, bundle.reference, bundle.holdout, repeat);
+  await compare('random unit vectors', queries, embeddingMatrix(big, dim), bundle.holdout, repeat);
+
+  const bigDir = mkdtempSync(join(tmpdir(), 'synthbus-bench-1m-'));
+  try {
+    writeBundleWithReference(dir, big, bigDir);
+    const shipped = engineRun(dir);
+    const withMillion = engineRun(bigDir);
+    console.log(`\nengine (fresh process each, ${shipped.images} images, ${shipped.steps} steps, cpu; RSS in MiB):`);
+    console.log('| reference set | ms/image | RSS at start | RSS loaded | RSS with privacy index | peak RSS |');
+    console.log('|---|---|---|---|---|---|');
+    for (const [label, r] of [
+      [`shipped (${bundle.reference.count})`, shipped],
+      [`${million} random`, withMillion],
+    ] as const) {
+      console.log(`| ${label} | ${r.msPerImage.toFixed(2)} | ${r.rssStart} | ${r.rssLoaded} | ${r.rssIndexed} | ${r.maxRss} |`);
+    }
+    console.log(`search share of the engine's time per image, shipped bundle: ${((100 * tShipped) / shipped.msPerImage).toFixed(2)}%`);
+  } finally {
+    rmSync(bigDir, { recursive: true, force: true });
+  }
 }
 
 main().catch((e: unknown) => {
