@@ -11,7 +11,8 @@ import time
 from typing import Any, Dict, Iterator, Optional
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
+from websockets.sync.connection import Connection
 from websockets.typing import Subprotocol
 
 from .errors import AuthenticationError, SynthBUSError, TransportError, api_error
@@ -31,7 +32,7 @@ def ws_url(http_url: str) -> str:
     return "ws" + http_url[len("http"):] if http_url.startswith("http") else http_url
 
 
-def _receive(ws: ClientConnection) -> Dict[str, Any]:
+def _receive(ws: Connection) -> Dict[str, Any]:
     raw = ws.recv()
     msg = json.loads(raw)
     if not isinstance(msg, dict):
@@ -39,7 +40,7 @@ def _receive(ws: ClientConnection) -> Dict[str, Any]:
     return msg
 
 
-def _init(ws: ClientConnection, transport: Transport) -> None:
+def _init(ws: Connection, transport: Transport) -> None:
     """connection_init with the key (the server authenticates here), then wait for the ack."""
     auth = transport.headers().get("Authorization")
     ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": auth} if auth else {}}))
