@@ -83,6 +83,8 @@ export class NnIndex {
     const base = q * this.width;
     let top = -Infinity;
     for (let c = 0; c < this.width; c++) top = Math.max(top, scores[base + c]);
+    // A non-finite embedding has no nearest row: NaN, which fails any threshold (NaN >= t is false).
+    if (Number.isNaN(top)) return { index: 0, distance: NaN };
     const qNorm = Math.sqrt(queries.sqNorms[q]);
     const slack = 1e-12 * (queries.sqNorms[q] + this.rMax * this.rMax);
     const floor = top - 2 * scoreErrorBound(queries.dim, qNorm, this.rMax, this.provider) - slack;

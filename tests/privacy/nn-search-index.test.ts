@@ -98,9 +98,11 @@ describe('NnIndex (ONNX matrix products, float64 recheck)', () => {
     expect(scoreErrorBound(64, 1, 1, 'webgpu')).toBeGreaterThan(1e-3);
   });
 
-  it('refuses mismatched dimensions and an empty reference set', async () => {
+  it('refuses mismatched dimensions and an empty reference set, and states NaN for a NaN embedding', async () => {
     const index = await NnIndex.open(refs, {});
     await expect(index.search(embeddingMatrix(new Float32Array(4), 4))).rejects.toThrow(/dim/);
+    const [nan] = await index.search(embeddingMatrix(new Float32Array(dim).fill(NaN), dim));
+    expect(nan.distance).toBeNaN();
     await index.release();
     await expect(NnIndex.open(embeddingMatrix(new Float32Array(0), dim))).rejects.toThrow(/empty/);
   });
