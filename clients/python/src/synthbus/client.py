@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 from .archive import extract_archive
 from .cohort import Cohort
 from .download import download_archive
-from .errors import OrderFailedError, SynthBUSError
+from .errors import ArchiveError, OrderFailedError, SynthBUSError
 from .objects import DownloadLink, Model, Order, ProgressEvent, PublicKey, Quote, _time
 from .operations import CANCEL_ORDER, CERTIFICATE_KEYS, CREATE_DOWNLOAD_LINK, MODELS, ORDER, ORDERS, PLACE_ORDER, QUOTE
 from .progress import Progress
@@ -240,7 +240,10 @@ class Client:
         archive = folder / ".synthbus" / f"synthbus-{order_id}.{format}"
         if not archive.exists():
             self.download(order_id, archive, format=format, progress=progress)
-        extract_archive(archive, format, folder)
+        try:
+            extract_archive(archive, format, folder)
+        except ArchiveError as e:
+            raise ArchiveError(f"{e}; delete {archive} and pull again to download it anew") from e
         cohort = Cohort(folder)
         cohort.verify(self.certificate_keys())
         return cohort
