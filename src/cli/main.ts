@@ -3,7 +3,8 @@
 // endpoint from --url or SYNTHBUS_URL.
 import { ApiClient, CliError } from './api';
 import { parseArgs, stringOption, UsageError } from './args';
-import { CERTIFICATE_KEYS, PublishedKeyInfo } from './operations';
+import type { PublicKeyInfo } from '../domain/model';
+import { CERTIFICATE_KEYS } from './operations';
 import { ORDER_FLAGS, orderCommand } from './order';
 import { PULL_FLAGS, pullCommand } from './pull';
 import { verifyCertificateCommand } from './verify-certificate';
@@ -52,7 +53,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, stdout: NodeJ
       }
       case 'keys': {
         const args = parseArgs(rest, CONNECTION_FLAGS);
-        const { certificateKeys } = await client(args, env).request<{ certificateKeys: PublishedKeyInfo[] }>(CERTIFICATE_KEYS);
+        const { certificateKeys } = await client(args, env).request<{ certificateKeys: PublicKeyInfo[] }>(CERTIFICATE_KEYS);
         stdout.write(`${JSON.stringify(certificateKeys, null, 2)}\n`);
         return 0;
       }

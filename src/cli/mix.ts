@@ -1,9 +1,5 @@
+import type { MixEntry } from '../domain/order-request';
 import { CliError } from './api';
-
-export interface MixEntry {
-  birads: number;
-  fraction: number;
-}
 
 /** `3=0.4,4=0.3,5=0.3` → BI-RADS fractions. The API checks that they sum to 1 and the model has them. */
 export function parseMix(text: string): MixEntry[] {

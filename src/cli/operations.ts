@@ -1,4 +1,5 @@
 // The GraphQL operations the CLI sends (the API's schema: src/schema, src/resolvers).
+import type { OrderStatus } from '../domain/order';
 
 export const MODELS = /* GraphQL */ `query Models { models { modelId name fixture } }`;
 
@@ -21,16 +22,9 @@ export const CERTIFICATE_KEYS = /* GraphQL */ `query CertificateKeys { certifica
 
 export interface ProgressEvent {
   type: string;
-  status: 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+  status: OrderStatus;
   size: number;
   delivered: number;
   rejected: number;
   failureReason: string | null;
-}
-
-export interface PublishedKeyInfo {
-  keyId: string;
-  publicKeyPem: string;
-  createdAt: string;
-  current: boolean;
 }

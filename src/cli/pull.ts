@@ -7,7 +7,8 @@ import { ApiClient, CliError, subscribeUntil } from './api';
 import { ParsedArgs, stringOption } from './args';
 import { downloadArchive } from './download';
 import { extractArchive } from './extract';
-import { CERTIFICATE_KEYS, ORDER_PROGRESS, ProgressEvent, PublishedKeyInfo } from './operations';
+import type { PublicKeyInfo } from '../domain/model';
+import { CERTIFICATE_KEYS, ORDER_PROGRESS, ProgressEvent } from './operations';
 import { progressBar, ProgressSink } from './progress';
 import { verifyCohort } from './verify-cohort';
 
@@ -56,7 +57,7 @@ export async function pullCommand(api: ApiClient, args: ParsedArgs, out: NodeJS.
     });
   }
   const files = await extractArchive(archive, format, dir);
-  const { certificateKeys } = await api.request<{ certificateKeys: PublishedKeyInfo[] }>(CERTIFICATE_KEYS);
+  const { certificateKeys } = await api.request<{ certificateKeys: PublicKeyInfo[] }>(CERTIFICATE_KEYS);
   const problems = await verifyCohort(dir, certificateKeys);
   if (problems.length > 0) {
     out.write(`FAILED: the cohort in ${dir} does not verify:\n${problems.map((p) => `  - ${p}\n`).join('')}`);

@@ -72,7 +72,6 @@ export function readBundle(dirIn: string): Bundle {
   }
   const modelCardPath = join(dir, 'model-card.md');
   const modelCard = 'model-card.md' in manifest.files ? readFileSync(modelCardPath, 'utf8') : null;
-  const s = manifest.sampling;
   return {
     dir,
     manifest,
@@ -84,12 +83,7 @@ export function readBundle(dirIn: string): Bundle {
       name: manifest.name,
       bundleHash: sha256(manifestBytes),
       classes: manifest.classes.map((c) => ({ ...c })),
-      defaultSteps: s.defaultSteps,
-      minSteps: s.minSteps,
-      maxSteps: s.maxSteps,
-      defaultGuidance: s.defaultGuidance,
-      minGuidance: s.minGuidance,
-      maxGuidance: s.maxGuidance,
+      ...manifest.sampling,
       height: manifest.image.height,
       width: manifest.image.width,
       evaluation: manifest.evaluation,

@@ -4,6 +4,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import manifestSchema from '../../schemas/manifest-v1.schema.json';
+import type { ModelClass, Quantile, SamplingRanges } from '../domain/model';
 
 export interface TensorSpec {
   name: string;
@@ -25,17 +26,13 @@ export interface EmbeddingSetSpec {
   idsFile: string;
 }
 
-export interface Quantile {
-  q: number;
-  d: number;
-}
 
 export interface Manifest {
   schemaVersion: 1;
   modelId: string;
   name: string;
   createdAt: string;
-  classes: { birads: number; index: number; trainCount: number }[];
+  classes: ModelClass[];
   nullLabel: number;
   image: { height: number; width: number; channels: 1 };
   latent: { channels: number; height: number; width: number; scaleFactor: number; downsampling: number };
@@ -47,14 +44,8 @@ export interface Manifest {
     timestepSpacing: 'leading' | 'trailing';
     finalAlphaCumprod: 'one' | 'first';
   };
-  sampling: {
-    defaultSteps: number;
-    minSteps: number;
-    maxSteps: number;
-    defaultGuidance: number;
-    minGuidance: number;
-    maxGuidance: number;
-  };
+  /** Exactly these fields (the schema forbids others), so the model summary carries it whole. */
+  sampling: SamplingRanges;
   graphs: { denoiser: GraphSpec; decoder: GraphSpec; embedder: GraphSpec };
   privacy: {
     embeddingDim: number;

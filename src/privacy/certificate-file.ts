@@ -3,13 +3,12 @@
 // keys it may be checked with, so it verifies offline.
 import type { SignedCertificate } from '../domain/cohort';
 import { canonicalize } from '../domain/canonical-json';
+import type { PublicKeyInfo } from '../domain/model';
 
 export const CERTIFICATE_FILE_FORMAT = 'synthbus-certificate-file';
 
-export interface PublishedKey {
-  keyId: string;
-  publicKeyPem: string;
-}
+/** A key as certificate.json lists it: the published key's id and PEM. */
+export type PublishedKey = Pick<PublicKeyInfo, 'keyId' | 'publicKeyPem'>;
 
 export interface CertificateFile {
   format: typeof CERTIFICATE_FILE_FORMAT;

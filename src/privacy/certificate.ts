@@ -2,7 +2,7 @@
 // the cohort-level verdict, and its Ed25519 signature over the RFC 8785 canonical JSON.
 import { CohortCertificateInput, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
 import { InputError } from '../domain/input-error';
-import type { CertificateModel } from '../domain/model';
+import type { CertificateModel, Quantile } from '../domain/model';
 import { canonicalize } from '../domain/canonical-json';
 import { CohortDcr, cohortDcr } from './dcr';
 import { signPayload, SigningKey } from './keys';
@@ -26,11 +26,11 @@ export interface CertificateRecord {
     min: number;
     max: number;
     /** Delivered images' NN distances at the manifest's quantile levels. */
-    delivered: { q: number; d: number }[];
+    delivered: Quantile[];
     /** Each training image's distance to its nearest other training image (manifest calibration). */
-    trainingToTraining: { q: number; d: number }[];
+    trainingToTraining: Quantile[];
     /** Each validation image's distance to its nearest training image (manifest calibration). */
-    holdoutToTraining: { q: number; d: number }[];
+    holdoutToTraining: Quantile[];
   };
   dcr: CohortDcr & { confidence: 0.95; subsets: number; subsetSize: number; method: string };
   verdict: { passed: boolean; reason: string | null };
