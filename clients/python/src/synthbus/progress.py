@@ -1,6 +1,7 @@
 """Progress bars on stderr (tqdm: redrawn in a terminal or notebook, plain lines in logs)."""
 from __future__ import annotations
 
+import sys
 from typing import Any, Optional
 
 from tqdm.auto import tqdm
@@ -18,7 +19,9 @@ class Progress:
     def _ensure(self) -> Optional["tqdm[Any]"]:
         if self._enabled and self._bar is None:
             scale = self._unit == "B"
-            self._bar = tqdm(desc=self._label, unit=self._unit, unit_scale=scale, unit_divisor=1024 if scale else 1000)
+            # Off a terminal (CI logs, pipes) redraw rarely, so that logs stay readable.
+            interval = 0.1 if sys.stderr.isatty() else 2.0
+            self._bar = tqdm(desc=self._label, unit=self._unit, unit_scale=scale, unit_divisor=1024 if scale else 1000, mininterval=interval)
         return self._bar
 
     def reset(self, total: int, done: int = 0) -> None:
