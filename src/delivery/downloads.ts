@@ -30,7 +30,7 @@ export interface DeliveryDeps {
   prepared: PreparedDownloads;
 }
 
-export interface DownloadLink {
+export interface SignedDownloadLink {
   url: string;
   expiresAt: Date;
 }
@@ -57,7 +57,7 @@ export async function createDownloadLink(
   orderId: string,
   format: ArchiveFormat,
   now = new Date(),
-): Promise<DownloadLink> {
+): Promise<SignedDownloadLink> {
   const order = await completedOrder(deps, who, orderId);
   const expiresAt = Math.floor(now.getTime() / 1000) + deps.linkTtlSeconds;
   const claims: DownloadClaims = { orderId: order.id, partnerId: who.partnerId, format, expiresAt };
@@ -99,7 +99,7 @@ async function buildDownload(deps: DeliveryDeps, who: PartnerPrincipal, order: O
         counts: order.counts,
         steps: order.steps,
         guidance: order.guidance,
-        orderSeed: order.orderSeed,
+        orderSeed: order.seed,
         rejections: images.reduce((n, i) => n + i.rejections, 0),
         createdAt: order.createdAt,
         finishedAt,

@@ -15,7 +15,7 @@ export class OrderEntity {
   @Column('jsonb') counts: ClassCount[];
   /** The mix exactly as the partner sent it. */
   @Column('jsonb', { name: 'mix_input' }) mixInput: unknown;
-  @Column('bigint', { name: 'order_seed', transformer: bigintAsNumber }) orderSeed: number;
+  @Column('bigint', { name: 'order_seed', transformer: bigintAsNumber }) seed: number;
   @Column('integer') steps: number;
   @Column('double precision') guidance: number;
   @Column('integer', { name: 'shard_size' }) shardSize: number;

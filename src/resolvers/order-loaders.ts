@@ -4,7 +4,8 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { OrderProgress } from '../domain/order';
 import type { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
-import { ImagePage, Page, ScopedOrders, progressOfOrders, scopedOrders } from '../services/order-access';
+import { ImagePage, Page, ScopedOrders, scopedOrders } from '../services/order-access';
+import { progressOfOrders } from '../services/order-events';
 import type { Principal } from '../services/principal';
 
 interface ImagesKey extends ImagePage {

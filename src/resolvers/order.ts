@@ -1,10 +1,10 @@
-import { GraphQLSafeInt } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { OrderEntity, OrderImageEntity } from '../entities/order';
 import { Certificate } from '../schema/certificate';
 import { pageInfoOf } from '../schema/common';
-import { Order, OrderConnection, OrderFilterInput, OrderImageConnection, OrderInput, OrderStatus, Quote } from '../schema/order';
-import { OrderEventType, OrderProgressEvent } from '../schema/progress';
+import { OrderEventType, OrderStatus } from '../domain/order';
+import { Order, OrderConnection, OrderFilterInput, OrderImageConnection, OrderInput, Quote } from '../schema/order';
+import { OrderProgressEvent } from '../schema/progress';
 import { imagePage, scopedOrders } from '../services/order-access';
 import { cancelOrder, placeOrder, quoteOrder } from '../services/orders';
 import type { Grant, PartnerPrincipal, Principal } from '../services/principal';
@@ -61,14 +61,9 @@ export class OrderResolver {
   ): Promise<OrderConnection> {
     const page = await scopedOrders(ctx.ds, who).list(filter ?? {}, first, after);
     return {
-      edges: page.items.map((o) => ({ cursor: page.cursorOf(o), node: o as unknown as Order })),
+      edges: page.items.map((o) => ({ cursor: page.cursorOf(o), node: o })),
       pageInfo: pageInfoOf(page.items, page.hasNextPage, page.cursorOf, after),
     };
-  }
-
-  @FieldResolver(() => GraphQLSafeInt)
-  seed(@Root() o: OrderEntity): number {
-    return o.orderSeed;
   }
 
   @Authorized<Grant>(ORDER_READERS)

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PartnerEntity } from '../entities/partner';
-import { Application, ApplyInput, Partner, PartnerStatus, QuotaInput, QuotaUsage, Quotas } from '../schema/partner';
+import { PartnerStatus } from '../domain/partner';
+import { Application, ApplyInput, Partner, QuotaInput, QuotaUsage, Quotas } from '../schema/partner';
 import { apply, changeStatus, getPartner, listPartners, setQuotas } from '../services/partners';
 import type { Grant, PartnerPrincipal } from '../services/principal';
 import { effectiveQuotas, quotaUsage } from '../services/quotas';

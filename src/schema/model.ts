@@ -1,8 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type * as model from '../domain/model';
 
 @ObjectType()
-export class ModelClass {
+export class ModelClass implements model.ModelClass {
   @Field(() => Int) birads: number;
   @Field(() => Int, { description: 'The label index the denoiser is conditioned on.' }) index: number;
   @Field(() => Int, { description: 'Training images of this class.' }) trainCount: number;

@@ -1,15 +1,10 @@
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type * as order from '../domain/order';
+import { OrderStatus } from '../domain/order';
 import { PageInfo } from './common';
 import { QuotaUsage, Quotas } from './partner';
 
-export enum OrderStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  COMPLETED = 'COMPLETED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
 registerEnumType(OrderStatus, { name: 'OrderStatus' });
 
 @InputType({ description: 'One BI-RADS category of the mix: give a fraction (all entries) or a count (all entries).' })
@@ -30,7 +25,7 @@ export class OrderInput {
 }
 
 @ObjectType()
-export class ClassCount {
+export class ClassCount implements order.ClassCount {
   @Field(() => Int) birads: number;
   @Field(() => Int) count: number;
 }

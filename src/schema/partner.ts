@@ -1,23 +1,19 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PartnerStatus } from '../domain/partner';
+import type * as quota from '../domain/quota';
 import { ApiKey } from './api-key';
 
-export enum PartnerStatus {
-  PENDING = 'PENDING',
-  APPROVED = 'APPROVED',
-  SUSPENDED = 'SUSPENDED',
-  REJECTED = 'REJECTED',
-}
 registerEnumType(PartnerStatus, { name: 'PartnerStatus' });
 
 @ObjectType()
-export class Quotas {
+export class Quotas implements quota.Quotas {
   @Field(() => Int) imagesPerOrder: number;
   @Field(() => Int) imagesPer30Days: number;
   @Field(() => Int) concurrentOrders: number;
 }
 
 @ObjectType()
-export class QuotaUsage {
+export class QuotaUsage implements quota.QuotaUsage {
   @Field(() => Int) imagesLast30Days: number;
   @Field(() => Int) activeOrders: number;
 }

@@ -1,16 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { ClassCount, OrderStatus } from './order';
+import { OrderEventType, OrderStatus } from '../domain/order';
+import { ClassCount } from './order';
 
-export enum OrderEventType {
-  SNAPSHOT = 'SNAPSHOT',
-  QUEUED = 'QUEUED',
-  STARTED = 'STARTED',
-  IMAGE_DELIVERED = 'IMAGE_DELIVERED',
-  IMAGE_REJECTED = 'IMAGE_REJECTED',
-  COMPLETED = 'COMPLETED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
 registerEnumType(OrderEventType, { name: 'OrderEventType' });
 
 @ObjectType({ description: 'The state of an order after an event; the first message is a SNAPSHOT.' })

@@ -1,9 +1,9 @@
 // Data-layer authorization: every read of an order, its images or its certificate goes through
 // scopedOrders(principal), which only ever queries the caller's own rows (admins: all rows) and
 // writes the read to the audit log. Another partner's order is NOT_FOUND: existence is not revealed.
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { appendAudit } from '../audit/log';
-import type { ClassCount, OrderProgress, OrderStatus } from '../domain/order';
+import type { OrderStatus } from '../domain/order';
 import { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { badInput, notFound } from './errors';
 import { Principal, actorOf } from './principal';
@@ -155,39 +155,6 @@ export class ScopedOrders {
     ]);
     return { images, certificate };
   }
-}
-
-/**
- * The stored progress of several orders in one query (absent: no such order). Not scoped: callers
- * pass orders they already read through scopedOrders.
- */
-export async function progressOfOrders(m: DataSource | EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderProgress>> {
-  const rows = (await m.query(
-    `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, c.id AS certificate_id,
-            (SELECT COALESCE(json_agg(json_build_object('birads', birads, 'count', n)), '[]'::json)
-               FROM (SELECT birads, count(*)::int AS n FROM order_images WHERE order_id = o.id GROUP BY birads) g) AS delivered,
-            (SELECT COALESCE(sum(rejections), 0)::int FROM order_images WHERE order_id = o.id) AS rejected
-       FROM orders o LEFT JOIN certificates c ON c.order_id = o.id
-      WHERE o.id = ANY($1::uuid[])`,
-    [orderIds],
-  )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
-  return new Map(
-    rows.map((o) => {
-      const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
-      const deliveredByClass = o.counts.map((c) => ({ birads: c.birads, count: got.get(c.birads) ?? 0 }));
-      const progress: OrderProgress = {
-        orderId: o.id,
-        status: o.status,
-        size: o.size,
-        delivered: deliveredByClass.reduce((a, c) => a + c.count, 0),
-        rejected: o.rejected,
-        deliveredByClass,
-        certificateId: o.certificate_id,
-        failureReason: o.failure_reason,
-      };
-      return [o.id, progress];
-    }),
-  );
 }
 
 export function scopedOrders(ds: DataSource, who: Principal): ScopedOrders {

@@ -5,30 +5,42 @@ import type { ClassCount, OrderEvent, OrderEventType, OrderProgress, OrderStatus
 
 export const ORDER_EVENTS_CHANNEL = 'synthbus_order_events';
 
-/** The order's state as stored now; the first message of every subscription. */
-export async function orderProgress(m: DataSource | EntityManager, orderId: string): Promise<OrderProgress | null> {
-  const [o] = (await m.query(
+/**
+ * Several orders' states as stored now, by id (missing ids are absent), in one query. Not scoped:
+ * callers pass orders they may see (resolvers: orders already read through scopedOrders).
+ */
+export async function progressOfOrders(m: DataSource | EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderProgress>> {
+  const rows = (await m.query(
     `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, c.id AS certificate_id,
             (SELECT COALESCE(json_agg(json_build_object('birads', birads, 'count', n)), '[]'::json)
                FROM (SELECT birads, count(*)::int AS n FROM order_images WHERE order_id = o.id GROUP BY birads) g) AS delivered,
             (SELECT COALESCE(sum(rejections), 0)::int FROM order_images WHERE order_id = o.id) AS rejected
        FROM orders o LEFT JOIN certificates c ON c.order_id = o.id
-      WHERE o.id = $1`,
-    [orderId],
+      WHERE o.id = ANY($1::uuid[])`,
+    [orderIds],
   )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
-  if (!o) return null;
-  const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
-  const deliveredByClass = o.counts.map((c) => ({ birads: c.birads, count: got.get(c.birads) ?? 0 }));
-  return {
-    orderId: o.id,
-    status: o.status,
-    size: o.size,
-    delivered: deliveredByClass.reduce((a, c) => a + c.count, 0),
-    rejected: o.rejected,
-    deliveredByClass,
-    certificateId: o.certificate_id,
-    failureReason: o.failure_reason,
-  };
+  return new Map(
+    rows.map((o) => {
+      const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
+      const deliveredByClass = o.counts.map((c) => ({ birads: c.birads, count: got.get(c.birads) ?? 0 }));
+      const progress: OrderProgress = {
+        orderId: o.id,
+        status: o.status,
+        size: o.size,
+        delivered: deliveredByClass.reduce((a, c) => a + c.count, 0),
+        rejected: o.rejected,
+        deliveredByClass,
+        certificateId: o.certificate_id,
+        failureReason: o.failure_reason,
+      };
+      return [o.id, progress];
+    }),
+  );
+}
+
+/** The order's state as stored now; the first message of every subscription. */
+export async function orderProgress(m: DataSource | EntityManager, orderId: string): Promise<OrderProgress | null> {
+  return (await progressOfOrders(m, [orderId])).get(orderId) ?? null;
 }
 
 /**

@@ -8,7 +8,7 @@
 //     ├──cancel─────────┴──cancel──────▶ CANCELLED
 //     └──fail───────────┴──fail────────▶ FAILED    (a shard gave up)
 import { DataSource, EntityManager } from 'typeorm';
-import type { CohortCertificateInput, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
+import type { CohortCertificateInput, CohortParams, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
 import { ACTIVE_STATUSES, OrderStatus } from '../domain/order';
 import { CertificateEntity, OrderEntity } from '../entities/order';
 import { AppError } from './errors';
@@ -63,12 +63,17 @@ export function fail(db: Db, orderId: string, reason: string): Promise<void> {
   });
 }
 
+/** The parameters every image of the order's cohort shares. */
+export function cohortParams(o: OrderEntity): CohortParams {
+  return { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.seed, steps: o.steps, guidance: o.guidance };
+}
+
 /** What the certificate records of the order as placed. */
 function certificateInput(o: OrderEntity, images: ImagePrivacyRecord[], completedAt: Date): CohortCertificateInput {
   return {
-    params: { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.orderSeed, steps: o.steps, guidance: o.guidance },
+    params: cohortParams(o),
     images,
-    order: { orderId: o.id, modelId: o.modelId, size: o.size, counts: o.counts, mix: o.mixInput, seed: o.orderSeed, steps: o.steps, guidance: o.guidance },
+    order: { orderId: o.id, modelId: o.modelId, size: o.size, counts: o.counts, mix: o.mixInput, seed: o.seed, steps: o.steps, guidance: o.guidance },
     createdAt: o.createdAt.toISOString(),
     completedAt: completedAt.toISOString(),
   };

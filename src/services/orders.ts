@@ -13,7 +13,8 @@ import { AppError, asBadInput, badInput } from './errors';
 import { findModel } from './models';
 import * as lifecycle from './order-lifecycle';
 import type { PartnerPrincipal } from './principal';
-import { Quotas, QuotaUsage, checkQuotas, effectiveQuotas, quotaUsage } from './quotas';
+import type { QuotaUsage, Quotas } from '../domain/quota';
+import { checkQuotas, effectiveQuotas, quotaUsage } from './quotas';
 import { planShards } from './shards';
 
 export interface OrderDeps {
@@ -23,7 +24,7 @@ export interface OrderDeps {
   config: Pick<Config, 'quotaDefaults' | 'shardSize' | 'shardExpireSeconds' | 'shardRetryLimit'>;
 }
 
-export interface Quote extends ValidOrder {
+export interface OrderQuote extends ValidOrder {
   shards: number;
   quotas: Quotas;
   usage: QuotaUsage;
@@ -41,7 +42,7 @@ async function validated(deps: OrderDeps, m: EntityManager, partnerId: string, r
 }
 
 /** What an order would be: the apportioned counts and parameters, checked against the quotas. */
-export async function quoteOrder(deps: OrderDeps, who: PartnerPrincipal, r: OrderRequest): Promise<Quote> {
+export async function quoteOrder(deps: OrderDeps, who: PartnerPrincipal, r: OrderRequest): Promise<OrderQuote> {
   const { v, quotas, usage } = await validated(deps, deps.ds.manager, who.partnerId, r, false);
   return { ...v, shards: Math.ceil(v.size / deps.config.shardSize), quotas, usage };
 }
@@ -89,7 +90,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         size: v.size,
         counts: v.counts,
         mixInput: r.mix,
-        orderSeed: v.seed ?? randomInt(0, 2 ** 47),
+        seed: v.seed ?? randomInt(0, 2 ** 47),
         steps: v.steps,
         guidance: v.guidance,
         shardSize: config.shardSize,

@@ -5,7 +5,8 @@ import { PartnerEntity } from '../entities/partner';
 import { IssuedKey, issueKey } from './api-keys';
 import { AppError, badInput, notFound } from './errors';
 
-export interface Application {
+/** What an applicant tells us (the ApplyInput of the API). */
+export interface PartnerApplication {
   name: string;
   institution: string;
   contactEmail: string;
@@ -25,7 +26,7 @@ function text(field: string, value: string, max: number): string {
  * Creates a pending partner and its first key, scoped to "account": enough to follow the
  * application, accept the agreement and issue working keys once approved.
  */
-export async function apply(ds: DataSource, a: Application): Promise<{ partner: PartnerEntity; key: IssuedKey }> {
+export async function apply(ds: DataSource, a: PartnerApplication): Promise<{ partner: PartnerEntity; key: IssuedKey }> {
   const contactEmail = text('contactEmail', a.contactEmail, 200);
   if (!EMAIL.test(contactEmail)) throw badInput('input.contactEmail', 'EMAIL_INVALID', `"${contactEmail}" is not an e-mail address.`);
   const partner = ds.getRepository(PartnerEntity).create({

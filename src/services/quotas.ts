@@ -1,19 +1,10 @@
 // Per-partner quotas: images per order, images per rolling 30 days, concurrent orders.
 import { EntityManager } from 'typeorm';
 import type { Config } from '../config';
+import type { QuotaUsage, Quotas } from '../domain/quota';
 import { PartnerEntity } from '../entities/partner';
 import { AppError } from './errors';
 
-export interface Quotas {
-  imagesPerOrder: number;
-  imagesPer30Days: number;
-  concurrentOrders: number;
-}
-
-export interface QuotaUsage {
-  imagesLast30Days: number;
-  activeOrders: number;
-}
 
 export function effectiveQuotas(p: PartnerEntity, defaults: Config['quotaDefaults']): Quotas {
   return {

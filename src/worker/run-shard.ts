@@ -5,7 +5,7 @@
 // services/order-lifecycle.
 import { crc32 } from 'node:zlib';
 import { DataSource } from 'typeorm';
-import type { CohortCertificateInput, CohortParams, DeliveredImage, SignedCertificate } from '../domain/cohort';
+import type { CohortCertificateInput, DeliveredImage, SignedCertificate } from '../domain/cohort';
 import { classOfIndex } from '../domain/order-request';
 import { isActive } from '../domain/order';
 import type { SamplingEngine } from '../domain/sampling-engine';
@@ -24,10 +24,6 @@ export interface ShardDeps {
   /** Recorded with each image: which worker made it. */
   workerId: string;
   log: (line: string) => void;
-}
-
-function paramsOf(o: OrderEntity): CohortParams {
-  return { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.orderSeed, steps: o.steps, guidance: o.guidance };
 }
 
 async function missingIndices(ds: DataSource, job: ShardJob): Promise<number[]> {
@@ -71,7 +67,7 @@ async function generateBatch(deps: ShardDeps, order: OrderEntity, indices: numbe
   let published: Promise<unknown> = Promise.resolve();
   try {
     return await deps.engine.generate(
-      paramsOf(order),
+      lifecycle.cohortParams(order),
       items,
       (rej) => {
         const soFar = ++heard;

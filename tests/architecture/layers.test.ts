@@ -5,8 +5,8 @@ import { findCycle, folderGraph, moduleGraph } from './import-graph';
 
 /** Bottom first. A folder may import folders of lower layers only. */
 const LAYERS: string[][] = [
-  ['domain', 'storage', 'schema', 'playground'],
-  ['config', 'entities', 'onnx'],
+  ['domain', 'storage', 'playground'],
+  ['config', 'entities', 'onnx', 'schema'],
   ['db', 'audit', 'privacy'],
   ['services', 'generation'],
   ['delivery', 'worker'],
