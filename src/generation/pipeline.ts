@@ -32,16 +32,26 @@ const privacyIndexes = new WeakMap<SubsetPairs, Promise<PrivacyIndex>>();
 
 /**
  * The privacy index of a model (its training and holdout embeddings and DCR subset pairs), built
- * once per pairs object and kept while it lives. The engine may open it at load on its provider;
- * otherwise makeImages opens it on first use, on cpu.
+ * once per pairs object and kept while it lives or until closePrivacyIndex. The engine may open it at
+ * load on its provider (the search then runs where the model does, and a large reference set is
+ * indexed before the first order); otherwise makeImages opens it on first use, on cpu.
  */
 export function openPrivacyIndex(bundle: LoadedBundle, pairs: SubsetPairs, provider: ProviderName = 'cpu'): Promise<PrivacyIndex> {
   let index = privacyIndexes.get(pairs);
   if (!index) {
     index = PrivacyIndex.open(bundle.reference, bundle.holdout, pairs, provider);
     privacyIndexes.set(pairs, index);
+    // A failed open is not kept: the next call tries again.
+    index.catch(() => privacyIndexes.delete(pairs));
   }
   return index;
+}
+
+/** Releases the privacy index opened for `pairs`, if any (its onnxruntime session holds the references). */
+export async function closePrivacyIndex(pairs: SubsetPairs): Promise<void> {
+  const index = privacyIndexes.get(pairs);
+  privacyIndexes.delete(pairs);
+  if (index) await (await index).release();
 }
 
 async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
