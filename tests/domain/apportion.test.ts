@@ -1,6 +1,6 @@
-import { apportion } from '../src/domain/apportion';
-import { classOfIndex } from '../src/domain/order-request';
-import { planShards } from '../src/services/shards';
+import { apportion } from '../../src/domain/apportion';
+import { classOfIndex } from '../../src/domain/order-request';
+import { planShards } from '../../src/services/shards';
 
 describe('largest-remainder apportionment', () => {
   test('counts sum exactly to the size and follow the largest remainders', () => {

@@ -1,11 +1,11 @@
 // Transport-level protections of the API: CSRF prevention, request size, depth and complexity
 // limits, masked internal errors, switchable introspection, and a LISTEN connection that heals.
 import { Client } from 'pg';
-import { maskError } from '../src/server/app';
-import { publishOrderEvent } from '../src/services/order-events';
-import { registerModels } from '../src/services/models';
-import { CATALOG_MODEL } from './helpers/model-summary';
-import { TestStack, collectProgress, createApprovedPartner, gql, gqlOk, startTestStack } from './helpers/stack';
+import { maskError } from '../../src/server/app';
+import { publishOrderEvent } from '../../src/services/order-events';
+import { registerModels } from '../../src/services/models';
+import { CATALOG_MODEL } from '../helpers/model-summary';
+import { TestStack, collectProgress, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 

@@ -3,8 +3,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { asAppRole } from '../src/db/roles';
-import { REPO_ROOT, TestStack, createApprovedPartner, gql, gqlOk, startTestStack } from './helpers/stack';
+import { asAppRole } from '../../src/db/roles';
+import { REPO_ROOT, TestStack, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 const run = promisify(execFile);
 let stack: TestStack;

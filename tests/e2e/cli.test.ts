@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { FileContentStore } from '../../src/storage/content-store';
 import { createApprovedPartner, gqlOk, startTestStack, TestPartner, TestStack } from '../helpers/stack';
 import { authorized, downloadLink, firstModel } from '../delivery/cohort-helpers';
-import { CuttingProxy, runCli, startCuttingProxy } from './cli-helpers';
+import { CuttingProxy, runCli, startCuttingProxy } from '../cli/cli-helpers';
 
 let stack: TestStack;
 let partner: TestPartner;

@@ -6,8 +6,8 @@
 // subscription events → completed with a certificate whose Ed25519 signature verifies.
 import { createHash, verify } from 'node:crypto';
 import fs from 'node:fs';
-import { FileContentStore } from '../src/storage/content-store';
-import { TestStack, collectProgress, gql, gqlOk, startTestStack } from './helpers/stack';
+import { FileContentStore } from '../../src/storage/content-store';
+import { TestStack, collectProgress, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 

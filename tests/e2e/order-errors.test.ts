@@ -1,8 +1,8 @@
 // Every bad input gets its own code, reason and a message naming the problem — over real HTTP
 // and WebSocket. No worker runs here: accepted orders stay QUEUED.
-import { registerModels } from '../src/services/models';
-import { CATALOG_MODEL } from './helpers/model-summary';
-import { ORDER_FIELDS, TestPartner, TestStack, collectProgress, createApprovedPartner, gql, gqlOk, startTestStack } from './helpers/stack';
+import { registerModels } from '../../src/services/models';
+import { CATALOG_MODEL } from '../helpers/model-summary';
+import { ORDER_FIELDS, TestPartner, TestStack, collectProgress, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 let alice: TestPartner;

@@ -11,12 +11,12 @@
 //    reason, and its cohort cannot be downloaded.
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURE_BUNDLE_DIR } from '../src/generation/bundle';
-import type { ImagePrivacyRecord } from '../src/domain/cohort';
-import { deriveImageSeed } from '../src/generation/seeds';
-import { startWorker, WorkerHandle } from '../src/worker/worker';
-import { copyBundle, readManifest, rewriteManifest } from './generation/helpers/bundle-copy';
-import { collectProgress, createApprovedPartner, gql, gqlOk, ORDER_FIELDS, TestPartner, TestStack, startTestStack } from './helpers/stack';
+import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import type { ImagePrivacyRecord } from '../../src/domain/cohort';
+import { deriveImageSeed } from '../../src/generation/seeds';
+import { startWorker, WorkerHandle } from '../../src/worker/worker';
+import { copyBundle, readManifest, rewriteManifest } from '../generation/helpers/bundle-copy';
+import { collectProgress, createApprovedPartner, gql, gqlOk, ORDER_FIELDS, TestPartner, TestStack, startTestStack } from '../helpers/stack';
 
 type Event = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- event payloads, as collectProgress returns them
 
@@ -99,34 +99,48 @@ describe('images that fail the per-image privacy check', () => {
   });
   afterAll(() => stack?.close());
 
-  it('resamples them with the next seed, streams and certifies the rejections, and delivers exactly the ordered counts', async () => {
-    const { orderId, counts, events } = await orderAndFollow(stack, partner, (birads) => ({
+  // One order, placed once; each case below checks one of its outcomes.
+  let orderId: string;
+  let counts: { birads: number; count: number }[];
+  let events: Event[];
+  let rejections: Event[];
+  let order: Event;
+  let images: Event[];
+  let cert: CertificatePayload;
+
+  beforeAll(async () => {
+    ({ orderId, counts, events } = await orderAndFollow(stack, partner, (birads) => ({
       size: 16,
       mix: birads.map((b) => ({ birads: b, fraction: 1 / birads.length })),
-    }));
-    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(16);
+    })));
+    rejections = events.filter((e) => e.type === 'IMAGE_REJECTED');
+    order = await orderDetails(stack, partner.key, orderId);
+    images = order.images.edges.map((e: { node: Event }) => e.node);
+    cert = JSON.parse(order.certificate.payload) as CertificatePayload;
+  });
 
-    // The stream: a snapshot before any work, rejections and deliveries, then COMPLETED.
+  it('streams a snapshot before any work, rejections and deliveries, then COMPLETED with exactly the ordered counts', () => {
+    expect(counts.reduce((n, c) => n + c.count, 0)).toBe(16);
     expect(events[0]).toMatchObject({ type: 'SNAPSHOT', status: 'QUEUED', delivered: 0, rejected: 0 });
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'COMPLETED', status: 'COMPLETED', delivered: 16, failureReason: null });
     expect(last.deliveredByClass).toEqual(counts);
-    const rejections = events.filter((e) => e.type === 'IMAGE_REJECTED');
     expect(rejections.length).toBeGreaterThan(0);
     for (const r of rejections) {
       expect(r.nnDistance).toBeLessThan(threshold);
       expect(counts.map((c) => c.birads)).toContain(r.birads);
     }
-    // Each rejection event already counts itself, and the figure never goes down.
+    expect(events.filter((e) => e.type === 'IMAGE_DELIVERED')).toHaveLength(16);
+  });
+
+  it('counts each rejection in its own event, and the figure never goes down', () => {
     rejections.forEach((r, i) => expect(r.rejected).toBe(i + 1));
     for (let i = 1; i < events.length; i++) expect(events[i].rejected).toBeGreaterThanOrEqual(events[i - 1].rejected);
-    expect(last.rejected).toBe(rejections.length);
-    expect(events.filter((e) => e.type === 'IMAGE_DELIVERED')).toHaveLength(16);
+    expect(events[events.length - 1].rejected).toBe(rejections.length);
+  });
 
-    // The stored images: every ordered class exactly, all at or beyond the raised threshold.
-    const order = await orderDetails(stack, partner.key, orderId);
+  it('stores every ordered image at or beyond the raised threshold, seeded by its attempt', () => {
     expect(order.status).toBe('COMPLETED');
-    const images: Event[] = order.images.edges.map((e: { node: Event }) => e.node);
     expect(images.map((i) => i.index)).toEqual([...Array(16).keys()]);
     for (const c of counts) expect(images.filter((i) => i.birads === c.birads)).toHaveLength(c.count);
     for (const img of images) {
@@ -134,13 +148,15 @@ describe('images that fail the per-image privacy check', () => {
       expect(img.rejections).toBe(img.attempt);
       expect(img.seed).toBe(deriveImageSeed(ORDER_SEED, img.index, img.attempt).toString());
     }
-    // Some, not all, first attempts were rejected.
+  });
+
+  it('rejected some first attempts, not all', () => {
     expect(images.some((i) => i.attempt === 0)).toBe(true);
     expect(images.some((i) => i.attempt > 0)).toBe(true);
+  });
 
-    // The certificate counts them, and its per-image records show each resample's seed.
+  it('certifies the rejections, with each resample\'s seed', () => {
     expect(order.certificate.passed).toBe(true);
-    const cert = JSON.parse(order.certificate.payload) as CertificatePayload;
     expect(cert.privacyCheck.threshold).toBe(threshold);
     expect(cert.counts).toEqual({ generated: 16 + rejections.length, rejected: rejections.length, delivered: 16 });
     expect(cert.counts.rejected).toBe(images.reduce((n, i) => n + i.rejections, 0));
@@ -152,7 +168,9 @@ describe('images that fail the per-image privacy check', () => {
         expect(r.seed).toBe(deriveImageSeed(ORDER_SEED, rec.index, r.attempt).toString());
       }
     }
-    // Every rejection streamed is one the certificate records (same image, same distance).
+  });
+
+  it('streamed exactly the rejections the certificate records (same image, same distance)', () => {
     const certified = cert.images.flatMap((rec) => rec.rejections.map((r) => `${rec.index}:${r.nnDistance}`)).sort();
     expect(rejections.map((r) => `${r.index}:${r.nnDistance}`).sort()).toEqual(certified);
   });
@@ -217,30 +235,40 @@ describe('a cohort significantly closer to training patients than to unseen ones
   });
   afterAll(() => stack?.close());
 
-  it('fails the order with a reason naming the DCR share, streams FAILED, and refuses a download link', async () => {
-    const { orderId, events } = await orderAndFollow(stack, partner, (birads) => ({
+  let orderId: string;
+  let events: Event[];
+  let order: Event;
+  let cert: CertificatePayload;
+
+  beforeAll(async () => {
+    ({ orderId, events } = await orderAndFollow(stack, partner, (birads) => ({
       size: 8,
       mix: [{ birads: birads[0], fraction: 0.5 }, { birads: birads[birads.length - 1], fraction: 0.5 }],
-    }));
+    })));
+    order = await orderDetails(stack, partner.key, orderId);
+    cert = JSON.parse(order.certificate.payload) as CertificatePayload;
+  });
 
+  it('streams FAILED, never COMPLETED, with a reason naming the DCR share', () => {
     const last = events[events.length - 1];
     expect(last).toMatchObject({ type: 'FAILED', status: 'FAILED', delivered: 8 });
     expect(events.filter((e) => e.type === 'COMPLETED')).toHaveLength(0);
     expect(last.failureReason).toMatch(/^cohort privacy check failed: distance-to-closest-record share \d\.\d{3} \(95% CI .*\) is significantly above 0\.5/);
-
-    const order = await orderDetails(stack, partner.key, orderId);
     expect(order.status).toBe('FAILED');
     expect(order.failureReason).toBe(last.failureReason);
+  });
+
+  it('stores a failing certificate whose DCR interval lies above 0.5', () => {
     expect(order.certificate.passed).toBe(false);
-    const cert = JSON.parse(order.certificate.payload) as CertificatePayload;
     expect(cert.verdict).toEqual({ passed: false, reason: order.certificate.reason });
     expect(cert.dcr).toMatchObject({ n: 8, verdict: 'fail' });
     expect(cert.dcr.share).toBeGreaterThan(0.95);
     expect(cert.dcr.ciLow).toBeGreaterThan(0.5);
     expect(order.failureReason).toContain(`share ${cert.dcr.share.toFixed(3)} (95% CI ${cert.dcr.ciLow.toFixed(3)}-${cert.dcr.ciHigh.toFixed(3)})`);
     for (const rec of cert.images) expect(rec.dcr.trainCloserShare).toBeGreaterThan(0.5);
+  });
 
-    // Not deliverable: no download link, with an error that says why.
+  it('refuses a download link, with an error that says why', async () => {
     const link = await gql(stack.url, 'mutation($o: ID!) { createDownloadLink(orderId: $o, format: ZIP) { url } }', { o: orderId }, partner.key);
     expect(link.data?.createDownloadLink ?? null).toBeNull();
     expect(link.errors).toHaveLength(1);

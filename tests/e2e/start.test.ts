@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FIXTURE_BUNDLE_DIR } from '../src/generation/bundle';
-import { REPO_ROOT, createDatabase, gqlOk } from './helpers/stack';
+import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import { REPO_ROOT, createDatabase, gqlOk } from '../helpers/stack';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-start-'));
 const running: ChildProcess[] = [];

@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import type { CohortParams } from '../src/domain/cohort';
-import { classOfIndex } from '../src/domain/order-request';
-import { FileContentStore } from '../src/storage/content-store';
-import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from './helpers/stack';
+import type { CohortParams } from '../../src/domain/cohort';
+import { classOfIndex } from '../../src/domain/order-request';
+import { FileContentStore } from '../../src/storage/content-store';
+import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 const children: ChildProcess[] = [];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileContentStore } from '../src/storage/content-store';
+import { FileContentStore } from '../../src/storage/content-store';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-store-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -2,10 +2,10 @@
  * @jest-environment ./tests/generation/helpers/ort-environment.js
  */
 // The worker's failure and cancellation paths, with a real in-process worker on the tiny bundle.
-import { FAILED_SHARD_QUEUE } from '../src/db/queue';
-import { registerModels } from '../src/services/models';
-import { CATALOG_MODEL } from './helpers/model-summary';
-import { TestPartner, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from './helpers/stack';
+import { FAILED_SHARD_QUEUE } from '../../src/db/queue';
+import { registerModels } from '../../src/services/models';
+import { CATALOG_MODEL } from '../helpers/model-summary';
+import { TestPartner, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 let partner: TestPartner;
