@@ -3,7 +3,7 @@
 // certifies exactly these image files, and passed. Returns the problems, each naming its file.
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { PublishedKey, parseCertificateFile } from '../privacy/certificate-file';
 import { checkImages, verifyCertificate } from '../privacy/verify';
 import { ARCHIVE_FILES, METADATA_COLUMNS } from '../delivery/layout';
@@ -64,5 +64,7 @@ async function checkCertificate(dir: string, trustedKeys: PublishedKey[]): Promi
 }
 
 export async function verifyCohort(dir: string, trustedKeys: PublishedKey[]): Promise<string[]> {
-  return [...(await checkMetadata(dir)), ...(await checkCertificate(dir, trustedKeys))];
+  // Absolute from here on: metadata rows resolve to absolute paths, so the files listed on disk must too.
+  const root = resolve(dir);
+  return [...(await checkMetadata(root)), ...(await checkCertificate(root, trustedKeys))];
 }

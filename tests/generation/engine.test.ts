@@ -191,7 +191,7 @@ describe('privacy check', () => {
 });
 
 describe('providers and keys', () => {
-  it('falls back to cpu with a warning that says why when the requested provider cannot load', async () => {
+  it('falls back to cpu with a warning that says why when the requested provider cannot load (onnxruntime\'s "Failed to load … providers_shared.so" on stderr is expected here)', async () => {
     const lines: string[] = [];
     const e = await createEngine({ bundleDirs: [TEST_BUNDLE], provider: 'cuda', log: (l) => lines.push(l) });
     await e.close();

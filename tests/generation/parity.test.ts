@@ -88,7 +88,6 @@ describe('parity with the Python reference', () => {
       // An all-zero reference (e.g. an untrained adaLN-zero DiT) would make the comparison vacuous.
       expect(maxAbs(want)).toBeGreaterThan(1e-3);
       const diff = maxAbsDiff(got, want);
-      console.log(`parity ${graph}: max |onnxruntime-node - PyTorch| = ${diff.toExponential(2)} (output scale ${maxAbs(want).toFixed(3)}, tolerance ${TOL[graph]})`);
       expect(diff).toBeLessThan(TOL[graph]);
     });
   }
@@ -120,12 +119,10 @@ describe('parity with the Python reference', () => {
         diffs.push(maxAbsDiff(latents, want) / Math.max(1, maxAbs(want)));
       },
     });
-    console.log(`parity trajectory: per-step max relative difference ${diffs.map((d) => d.toExponential(1)).join(', ')}`);
     expect(diffs).toHaveLength(t.steps);
     diffs.forEach((d, i) => expect(d).toBeLessThan(TOL.trajectoryPerStep * (i + 1)));
     const image = await decode(bundle.sessions.decoder, shape, manifest.image, final);
     const imageDiff = maxAbsDiff(image, toArray(t.image) as Float32Array);
-    console.log(`parity trajectory image: max difference ${imageDiff.toExponential(2)} (tolerance ${TOL.image}; one 8-bit level is ${(2 / 255).toFixed(4)})`);
     expect(imageDiff).toBeLessThan(TOL.image);
   });
 });

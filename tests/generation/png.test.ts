@@ -18,7 +18,7 @@ describe('encodeGrayPng', () => {
       writeFileSync(file, encodeGrayPng({ width, height, pixels }, text));
       const script =
         'import sys, json\nfrom PIL import Image\nim = Image.open(sys.argv[1]); im.load()\n' +
-        'print(json.dumps({"mode": im.mode, "size": im.size, "pixels": list(im.getdata()), "text": im.text}))';
+        'print(json.dumps({"mode": im.mode, "size": im.size, "pixels": list(im.tobytes()), "text": im.text}))';
       const out = JSON.parse(execFileSync('python3', ['-c', script, file], { encoding: 'utf8' }));
       expect(out.mode).toBe('L');
       expect(out.size).toEqual([width, height]);
