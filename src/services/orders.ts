@@ -55,8 +55,8 @@ function isUniqueViolation(e: unknown): boolean {
   return e instanceof QueryFailedError && (e.driverError as { code?: string }).code === '23505';
 }
 
-async function byIdempotencyKey(ds: DataSource, partnerId: string, key: string, hash: string): Promise<OrderEntity | null> {
-  const existing = await ds.getRepository(OrderEntity).findOneBy({ partnerId, idempotencyKey: key });
+async function byIdempotencyKey(db: DataSource | EntityManager, partnerId: string, key: string, hash: string): Promise<OrderEntity | null> {
+  const existing = await db.getRepository(OrderEntity).findOneBy({ partnerId, idempotencyKey: key });
   if (existing && existing.requestHash !== hash) {
     throw new AppError('CONFLICT', 'IDEMPOTENCY_KEY_REUSED', `Idempotency key "${key}" was already used for a different order (${existing.id}).`, { field: 'idempotencyKey' });
   }
@@ -81,6 +81,13 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
   await requireCurrentAcceptance(ds, who.partnerId);
   try {
     return await ds.transaction(async (m) => {
+      if (idempotencyKey) {
+        // Under the partner's lock, which serializes its placements: a retry that raced the first
+        // request sees the committed order here, before the quotas (which that order now fills).
+        await m.query('SELECT 1 FROM partners WHERE id = $1 FOR UPDATE', [who.partnerId]);
+        const existing = await byIdempotencyKey(m, who.partnerId, idempotencyKey, hash);
+        if (existing) return existing;
+      }
       const { v } = await validated(deps, m, who.partnerId, r, true);
       const shards = planShards('', v.size, config.shardSize);
       const order = m.getRepository(OrderEntity).create({
