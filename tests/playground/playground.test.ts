@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { createApprovedPartner, REPO_ROOT, startTestStack, TestStack } from '../helpers/stack';
+import { findChromium } from './chromium';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 
@@ -14,12 +15,13 @@ let userDataDir: string;
 let origin: string;
 
 beforeAll(async () => {
+  const executablePath = findChromium(process.env, chromium.executablePath());
   stack = await startTestStack();
   origin = new URL(stack.url).origin;
   userDataDir = await fs.mkdtemp(join(tmpdir(), 'synthbus-chromium-'));
   // A fresh profile per run (launchPersistentContext is how playwright takes --user-data-dir).
   browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: [
       '--headless',
