@@ -3,6 +3,9 @@
 // drops, the hub reconnects with backoff and then calls `onResync` for every watched order, so
 // that the state missed meanwhile is re-read and published. It is type-graphql's PubSub, with
 // the order id as the routing key.
+// The loss is logged once it is known how it ended (reconnected, or still down at the longest
+// backoff), never at the moment it happens: on a clean shutdown the database often goes first
+// (Ctrl-C reaches the embedded PostgreSQL too), and close() follows before any retry succeeds.
 import { Client } from 'pg';
 import type { PubSub } from 'type-graphql';
 import type { OrderEvent } from '../domain/order';
@@ -16,6 +19,7 @@ export class OrderEventHub implements PubSub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
   private retryMs = 200;
+  private static readonly MAX_RETRY_MS = 10_000;
 
   /** `ds` re-reads an order's state after a reconnect; `url` is the LISTEN connection's. */
   constructor(
@@ -46,6 +50,7 @@ export class OrderEventHub implements PubSub {
     client.on('end', () => this.reconnect(client, new Error('connection ended')));
     await client.connect();
     await client.query(`LISTEN ${ORDER_EVENTS_CHANNEL}`);
+    if (this.closed) return void (await client.end()); // close() came while connecting
     this.client = client;
     this.retryMs = 200;
   }
@@ -53,18 +58,27 @@ export class OrderEventHub implements PubSub {
   private reconnect(dead: Client, e: Error): void {
     if (this.closed || this.client !== dead) return;
     this.client = null;
-    this.log(`order events: lost the LISTEN connection (${e.message}); reconnecting`);
     dead.end().catch(() => undefined);
+    const lostAt = Date.now();
+    const lost = () => `order events: lost the LISTEN connection (${e.message}) ${((Date.now() - lostAt) / 1000).toFixed(1)} s ago`;
+    let warned = false;
     const retry = () => {
       if (this.closed) return;
       this.start().then(
         () => {
+          if (this.closed) return;
+          this.log(`${lost()}; reconnected, resyncing ${this.listeners.size} watched order(s)`);
           for (const orderId of this.listeners.keys()) {
             this.onResync(orderId).catch((err: Error) => this.log(`order events: resync of ${orderId} failed: ${err.message}`));
           }
         },
         () => {
-          this.retryMs = Math.min(this.retryMs * 2, 10_000);
+          if (this.closed) return;
+          this.retryMs = Math.min(this.retryMs * 2, OrderEventHub.MAX_RETRY_MS);
+          if (this.retryMs === OrderEventHub.MAX_RETRY_MS && !warned) {
+            warned = true;
+            this.log(`${lost()}; still reconnecting, every ${OrderEventHub.MAX_RETRY_MS / 1000} s`);
+          }
           setTimeout(retry, this.retryMs);
         },
       );
