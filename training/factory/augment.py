@@ -19,8 +19,12 @@ def copy_augment(x: torch.Tensor, gen: torch.Generator | None = None) -> torch.T
     n, _, h, w = x.shape
     dev = x.device
 
+    # drawn on the generator's device: on a GPU run that is the GPU (drawing the speckle noise on
+    # the CPU cost ~110 ms per embedder step); on the CPU the numbers are unchanged
+    src = gen.device if gen is not None else dev
+
     def u(*shape: int) -> torch.Tensor:
-        return torch.rand(*shape, generator=gen, device="cpu").to(dev)
+        return torch.rand(*shape, generator=gen, device=src).to(dev)
 
     # crop: scale each side by s in [0.9, 1], random offset; affine_grid resamples back to HxW
     s = 1 - MAX_CROP * u(n)
@@ -35,7 +39,7 @@ def copy_augment(x: torch.Tensor, gen: torch.Generator | None = None) -> torch.T
     contrast = 1 + MAX_CONTRAST * (2 * u(n, 1, 1, 1) - 1)
     brightness = 1 + MAX_BRIGHTNESS * (2 * u(n, 1, 1, 1) - 1)
     y01 = ((y01 - mean) * contrast + mean) * brightness
-    noise = torch.randn(y01.shape, generator=gen, device="cpu").to(dev)
+    noise = torch.randn(y01.shape, generator=gen, device=src).to(dev)
     y01 = y01 * (1 + SPECKLE_SIGMA * noise)
     flip = u(n) < 0.5
     y01 = torch.where(flip.view(n, 1, 1, 1), y01.flip(-1), y01)

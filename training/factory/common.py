@@ -23,9 +23,11 @@ def device_of(module: nn.Module) -> torch.device:
     return next(module.parameters()).device
 
 
-def autocast(dev: torch.device):
-    """bf16 autocast on CUDA; full fp32 on CPU (bf16 matmuls are slow on most CPUs)."""
-    return torch.autocast("cuda", dtype=torch.bfloat16) if dev.type == "cuda" else nullcontext()
+def autocast(dev: torch.device, cpu_bf16: bool = False):
+    """bf16 autocast on CUDA; fp32 on the CPU (bf16 is slow on most CPUs) unless `cpu_bf16`."""
+    if dev.type == "cuda" or cpu_bf16:
+        return torch.autocast(dev.type, dtype=torch.bfloat16)
+    return nullcontext()
 
 
 def to_model_range(u8: np.ndarray) -> torch.Tensor:
@@ -86,6 +88,7 @@ class Timer:
 
 
 M = TypeVar("M", bound=torch.nn.Module)
+CHECKPOINT_EVERY_S = 60
 
 
 def save(path: Path, **state) -> None:
@@ -130,14 +133,20 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
     if ckpt.exists():
         saved = load(ckpt)
         for k, obj in state.items():
-            obj.load_state_dict(saved[k])
+            if k in saved:
+                obj.load_state_dict(saved[k])
+            else:  # a checkpoint carried back from a lost machine holds no optimizer state
+                log(f"{name}: no {k} state in the checkpoint, starting it fresh")
         step, elapsed = saved["step"], saved["elapsed"]
         log(f"{name}: resumed at step {step}")
-    timer, last_log = Timer(), 0.0
+    timer, last_log, last_ckpt = Timer(), 0.0, 0.0
     losses: list[float] = []
 
     def capped() -> bool:
         return max_seconds is not None and elapsed + timer.seconds() >= max_seconds
+
+    def checkpoint() -> None:
+        save(ckpt, step=step, elapsed=elapsed + timer.seconds(), **{k: obj.state_dict() for k, obj in state.items()})
 
     while step < total_steps and not capped():
         losses.append(float(step_fn(step)))
@@ -145,11 +154,14 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
         if timer.seconds() - last_log > 30 or step == total_steps:
             last_log = timer.seconds()
             log(f"{name}: step {step}/{total_steps} loss {np.mean(losses[-50:]):.4f} ({step / max(elapsed + timer.seconds(), 1e-9):.1f} it/s)")
+        if timer.seconds() - last_ckpt > CHECKPOINT_EVERY_S:  # what a lost machine's next one resumes from
+            last_ckpt = timer.seconds()
+            checkpoint()
         if budget_s is not None and timer.seconds() > budget_s:
             break
     finished = step >= total_steps or capped()
+    checkpoint()
     elapsed += timer.seconds()
-    save(ckpt, step=step, elapsed=elapsed, **{k: obj.state_dict() for k, obj in state.items()})
     if finished and step < total_steps:
         log(f"{name}: time cap {max_seconds} s reached at step {step}")
     return step, elapsed, finished

@@ -33,6 +33,13 @@ class Pack:
     def subset(self, keep: np.ndarray) -> "Pack":
         return Pack([self.ids[i] for i in np.flatnonzero(keep)], self.cases[keep], self.birads[keep], self.is_val[keep], self.images[keep])
 
+    def head(self, train: int, val: int) -> "Pack":
+        """The first `train` training and `val` validation images."""
+        keep = np.zeros(len(self.ids), bool)
+        keep[np.flatnonzero(~self.is_val)[:train]] = True
+        keep[np.flatnonzero(self.is_val)[:val]] = True
+        return self.subset(keep)
+
 
 def _prepare(args: tuple[Path, Record, int, int]) -> bytes:
     image_dir, rec, size, quality = args

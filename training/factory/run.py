@@ -18,18 +18,19 @@ import torch
 
 from . import export, manifest, model_card, provenance, staging, train_dit, train_embedder, train_vae
 from .common import device, log
-from .config import CONFIGS, Config
+from .config import CONFIGS, Config, smoke
 from .data import BIRADS_CLASSES, LINKED_CASES
 from .pack import Pack, load_pack
 from .verify_bundle import verify
 
 ROOT = Path(__file__).resolve().parents[2]
+SMOKE_IMAGES = (8, 4)  # training, validation images of a --smoke run
 
 
-def hardware() -> str:
+def hardware(cfg: Config) -> str:
     if torch.cuda.is_available():
         return f"{torch.cuda.get_device_name(0)} (torch {torch.__version__}, bf16 autocast)"
-    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (torch {torch.__version__}, fp32)"
+    return f"cpu: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads (torch {torch.__version__}, {'bf16 autocast' if cfg.cpu_bf16 else 'fp32'})"
 
 
 class Deadline:
@@ -40,17 +41,32 @@ class Deadline:
         return None if self.end is None else max(0.0, self.end - time.time())
 
 
+def stage(name: str, t0: float) -> None:
+    """`STAGE <name> <seconds> s`: gpu/run.sh lists these lines after each call."""
+    log(f"STAGE {name} {time.time() - t0:.0f} s")
+
+
 def train_all(cfg: Config, pack: Pack, run_dir: Path, deadline: Deadline) -> bool:
     """Trains whatever is unfinished; False when the budget ran out first."""
-    if not (run_dir / "vae.pt").exists() and train_vae.train(cfg, pack, run_dir, deadline.left()) is None:
-        return False
+    t0 = time.time()
+    if not (run_dir / "vae.pt").exists():
+        if train_vae.train(cfg, pack, run_dir, deadline.left()) is None:
+            return False
+        stage("vae", t0)
     if not (run_dir / "dit.pt").exists():
+        t0 = time.time()
         vae, result = train_vae.load_trained(cfg, run_dir)
         latents, birads = train_vae.latent_dataset(vae, pack, result["scale_factor"], device())
+        stage("encode latents", t0)
+        t0 = time.time()
         if train_dit.train(cfg, latents, birads, run_dir, deadline.left()) is None:
             return False
-    if not (run_dir / "embedder.pt").exists() and train_embedder.train(cfg, pack, run_dir, deadline.left()) is None:
-        return False
+        stage("dit", t0)
+    if not (run_dir / "embedder.pt").exists():
+        t0 = time.time()
+        if train_embedder.train(cfg, pack, run_dir, deadline.left()) is None:
+            return False
+        stage("embedder", t0)
     return True
 
 
@@ -62,11 +78,13 @@ def build_bundle(cfg: Config, pack: Pack, run_dir: Path, target: Path) -> dict:
     priv = export.privacy_section(cfg, m, pack, bundle)
     export.write_parity(cfg, m, bundle)
     t_export = time.time() - t0
+    stage("export", t0)
     from .evaluate import evaluate  # torch-heavy; imported only when the bundle is built
 
     t1 = time.time()
     ev = evaluate(cfg, m, pack, priv["threshold"], priv["calibration"]["trainNnQuantiles"], bundle)
     t_eval = time.time() - t1
+    stage("evaluate", t1)
     r = m.results
     ev["vae"] = {"valPsnrDb": r["vae"]["val_psnr_db"], "valImages": int(pack.is_val.sum()), "params": r["vae"]["params"]}
     ev["copyDetection"] = priv["calibration"]["copyDetection"]
@@ -95,7 +113,7 @@ def build_bundle(cfg: Config, pack: Pack, run_dir: Path, target: Path) -> dict:
             "citation": provenance.CITATION,
             "codeVersion": provenance.code_version(),
             "trainingConfig": cfg.as_dict(),
-            "trainedOn": hardware() + (" — tiny test fixture" if cfg.fixture else ""),
+            "trainedOn": hardware(cfg) + (" — tiny test fixture" if cfg.fixture else ""),
             "trainedFor": ", ".join(f"{k} {v:.0f} s" for k, v in ev["timingsSeconds"].items()),
             "fixture": cfg.fixture,
             "preprocessing": provenance.PREPROCESSING,
@@ -121,18 +139,23 @@ def main() -> None:
     p.add_argument("--bundle", type=Path, required=True, help="output bundle folder (replaced)")
     p.add_argument("--budget-s", type=float, help="stop training after this many seconds (resume with the same command)")
     p.add_argument("--threads", type=int, help="CPU threads for torch")
+    p.add_argument("--smoke", action="store_true", help="the configuration's shapes with a few steps per stage and a few images (config.smoke)")
     a = p.parse_args()
-    cfg = CONFIGS[a.config]
+    cfg = smoke(CONFIGS[a.config]) if a.smoke else CONFIGS[a.config]
     if a.threads:
         torch.set_num_threads(a.threads)
-    run_dir = a.run_dir or ROOT / "training/runs" / a.config
-    log(f"config {a.config}: pack {a.pack}, run dir {run_dir}, device {hardware()}")
+    run_dir = a.run_dir or ROOT / "training/runs" / (a.config + ("-smoke" if a.smoke else ""))
+    log(f"config {a.config}{' (smoke)' if a.smoke else ''}: pack {a.pack}, run dir {run_dir}, device {hardware(cfg)}")
     pack = load_pack(a.pack, cfg.image_size)
+    if a.smoke:
+        pack = pack.head(*SMOKE_IMAGES)
     if not train_all(cfg, pack, run_dir, Deadline(a.budget_s)):
         print("STATUS incomplete: budget spent; run the same command again to continue", flush=True)
         return
     build_bundle(cfg, pack, run_dir, a.bundle)
+    t0 = time.time()
     log(f"parity (max abs difference, onnxruntime vs PyTorch): {verify(a.bundle)}")
+    stage("verify", t0)
     print("STATUS complete", flush=True)
 
 

@@ -46,7 +46,7 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
         xt, target = scheduler.add_noise(x0, noise, t), scheduler.training_target(x0, noise, t)
         for g in opt.param_groups:
             g["lr"] = cfg.dit.lr * min(1.0, (step + 1) / warmup)
-        with autocast(dev):
+        with autocast(dev, cfg.cpu_bf16):
             loss = optimize(opt, F.mse_loss(model(xt, t.float(), y).float(), target), clip_norm=1.0)
         ema.update(model, step)
         return loss

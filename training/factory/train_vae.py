@@ -45,7 +45,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
     def step_fn(step: int) -> float:
         x = train_x[torch.from_numpy(batches.next()).to(dev)]
         x = torch.where(torch.rand(len(x), 1, 1, 1, device=dev) < 0.5, x.flip(-1), x)
-        with autocast(dev):
+        with autocast(dev, cfg.cpu_bf16):
             recon, mean, logvar = vae(x)
             loss = vae_loss(x, recon.float(), mean.float(), logvar.float(), cfg.vae.kl_weight)
         return optimize(opt, loss)

@@ -10,13 +10,18 @@
 #   python3 training/gpu/join.py /work/.device/<files_at> models/
 #
 # --tiny runs the same path with the tiny configuration on CPU (OUT defaults to training/runs/gpu-tiny/out),
-# which is how this script was proven without a GPU.
+# which is how this script was proven without a GPU; --smoke runs the real configuration's shapes
+# with a few steps per stage on a few images (factory.run --smoke), in minutes on a CPU. RUN (the
+# run folder) may be set.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 
-CONFIG=real
-[ "${1:-}" = "--tiny" ] && CONFIG=tiny
-RUN=training/runs/gpu-$CONFIG
+CONFIG=real NAME=real flags=()
+case "${1:-}" in
+  --tiny) CONFIG=tiny NAME=tiny flags=(--threads 1) ;;
+  --smoke) NAME=real-smoke flags=(--smoke --threads 1) ;;
+esac
+RUN=${RUN:-training/runs/gpu-$NAME}
 OUT=${OUT:-$RUN/out}
 WAIT_S=${WAIT_S:-540}
 POLL_S=${POLL_S:-5}
@@ -39,17 +44,18 @@ start() {
   echo "$attempt" >"$RUN/attempts"
   echo "=== attempt $attempt at $(date -u +%H:%M:%S)" >>"$RUN/log.txt"
   setsid nohup python3 -m factory.run --config "$CONFIG" --pack training/.cache/busbra-256.tar \
-    --run-dir "$RUN" --bundle "$RUN/bundle" "${threads[@]}" >>"$RUN/log.txt" 2>&1 </dev/null &
+    --run-dir "$RUN" --bundle "$RUN/bundle" "${flags[@]}" >>"$RUN/log.txt" 2>&1 </dev/null &
   echo $! >"$RUN/pid"
   echo "started pipeline pid $(cat "$RUN/pid") (attempt $attempt) at $(date -u +%H:%M:%S)"
 }
 running() { grep -qs factory.run "/proc/$(cat "$RUN/pid" 2>/dev/null)/cmdline"; }
 complete() { grep -qs '^STATUS complete' "$RUN/log.txt"; }
 
-threads=()
-[ "$CONFIG" = tiny ] && threads=(--threads 1)
+RESUME=training/.cache/resume
 if [ ! -f "$RUN/attempts" ]; then
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+  # a fresh machine: continue from the progress an earlier (lost) machine returned, when carried
+  [ -f "$RESUME/resume.tar.sha256" ] && { python3 -m factory.resume unpack "$RESUME" "$RUN" || exit 2; }
 fi
 end=$((SECONDS + WAIT_S))
 while ! complete && [ $SECONDS -lt $end ]; do
@@ -60,6 +66,8 @@ while ! complete && [ $SECONDS -lt $end ]; do
   sleep "$POLL_S"
 done
 grep -v -E 'Warning|warnings.warn|^\s*$' "$RUN/log.txt" | tail -n 40
+echo "--- stage times so far (s):"
+grep -E '^(=== attempt|\[[0-9:]+\] STAGE )' "$RUN/log.txt"
 cp "$RUN/log.txt" "$OUT/log.txt"
 
 if grep -q '^STATUS complete' "$RUN/log.txt"; then
@@ -69,8 +77,13 @@ if grep -q '^STATUS complete' "$RUN/log.txt"; then
   ls -l "$OUT"
   echo "DONE: join with python3 training/gpu/join.py <files_at> models/"
   exit 0
-elif running; then
-  echo "RUNNING: call the same command again now"
+fi
+# not complete: return the progress so far, for a next machine if this one is lost
+if compgen -G "$RUN/*.pt" >/dev/null || compgen -G "$RUN/*.ckpt" >/dev/null; then
+  python3 -m factory.resume pack "$RUN" "$OUT" 2>&1 | grep -v -i warn
+fi
+if running; then
+  echo "RUNNING: call the same command again now (save the returned resume.tar.* in $RESUME: a fresh machine continues from them)"
   exit 3
 else
   echo "FAILED: the pipeline stopped without a bundle $ATTEMPTS times (log above)"

@@ -23,6 +23,8 @@ bundle.mkdir(exist_ok=True)
 if n < int(os.environ["FAKE_SUCCEEDS_AT"]):
     (bundle / "denoiser.onnx").write_bytes(b"half")
     sys.exit("RuntimeError: Expected all tensors to be on the same device")
+print("[00:00:01] STAGE vae 130 s")
+print("\\n".join(f"[00:00:02] dit: step {i}" for i in range(60)))  # more than the log tail shows
 (bundle / "manifest.json").write_text("{}")
 print("STATUS complete")
 '''
@@ -50,6 +52,13 @@ def test_starts_again_after_a_crash_and_returns_the_bundle(repo):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "(attempt 2)" in done.stdout and "same device" in (repo / "out/log.txt").read_text()
     assert sorted(p.name for p in (repo / "out").iterdir()) == ["bundle.tar.part00", "bundle.tar.sha256", "log.txt"]
+
+
+def test_lists_every_stage_time_however_long_the_log(repo):
+    done = call(repo, succeeds_at=1)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dit: step 0\n" not in done.stdout  # beyond the tail
+    assert "stage times so far" in done.stdout and "] STAGE vae 130 s" in done.stdout
 
 
 def test_a_stale_pid_does_not_block_a_new_start(repo):
