@@ -20,6 +20,7 @@ calls = run_dir / "fake-calls"
 n = int(calls.read_text()) + 1 if calls.exists() else 1
 calls.write_text(str(n))
 bundle.mkdir(exist_ok=True)
+(run_dir / "vae.pt").write_bytes(b"a finished stage")
 if n < int(os.environ["FAKE_SUCCEEDS_AT"]):
     (bundle / "denoiser.onnx").write_bytes(b"half")
     sys.exit("RuntimeError: Expected all tensors to be on the same device")
@@ -30,6 +31,15 @@ print("STATUS complete")
 '''
 
 
+# Stands in for factory.resume (which needs torch): records how run.sh called it.
+FAKE_RESUME = '''
+import sys
+from pathlib import Path
+with open(Path(__file__).resolve().parents[2] / "resume-calls", "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\\n")
+'''
+
+
 @pytest.fixture
 def repo(tmp_path):
     (tmp_path / "training/gpu").mkdir(parents=True)
@@ -37,6 +47,7 @@ def repo(tmp_path):
     (tmp_path / "training/factory").mkdir()
     (tmp_path / "training/factory/__init__.py").write_text("")
     (tmp_path / "training/factory/run.py").write_text(FAKE_RUN)
+    (tmp_path / "training/factory/resume.py").write_text(FAKE_RESUME)
     (tmp_path / "training/.cache").mkdir()
     (tmp_path / "training/.cache/busbra-256.tar").write_bytes(b"")
     return tmp_path
@@ -75,3 +86,16 @@ def test_gives_up_after_the_allowed_attempts(repo):
     done = call(repo, succeeds_at=99)
     assert done.returncode == 1 and "FAILED" in done.stdout
     assert (repo / "training/runs/gpu-tiny/fake-calls").read_text() == "3"
+
+
+def test_returns_progress_when_incomplete_and_a_fresh_machine_unpacks_it(repo):
+    resume = repo / "training/.cache/resume"
+    resume.mkdir()
+    (resume / "resume.tar.sha256").write_text("0  resume.tar\n")
+    done = call(repo, succeeds_at=99)
+    assert done.returncode == 1
+    run = "training/runs/gpu-tiny"
+    assert (repo / "resume-calls").read_text().splitlines() == [f"unpack training/.cache/resume {run}", f"pack {run} {repo / 'out'}"]
+    # the same machine called again: nothing to unpack (its run folder is there)
+    call(repo, succeeds_at=99)
+    assert (repo / "resume-calls").read_text().splitlines()[2:] == [f"pack {run} {repo / 'out'}"]
