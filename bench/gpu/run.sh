@@ -1,44 +1,78 @@
 #!/usr/bin/env bash
-# GPU benchmark: onnxruntime-node (webgpu) vs PyTorch on the same weights, on the same GPU, in one
-# call. Prepared for the device machine; NOT run in the session that wrote it (no GPU was lent).
+# GPU benchmark: onnxruntime-node (webgpu) vs PyTorch on the same weights, on the same GPU.
+# Prepared for the device machine; NOT run in the session that wrote it (no GPU was lent).
 #
-# On the development machine, from the repository root:
-#   bash bench/gpu/prepare.sh [BUNDLE_DIR]   # builds dist/, packs node + onnxruntime-node + the bundle + the onnx2torch wheel into .carry/gpu
-#   (once, per the device README: download the Vulkan loader debs into .gl/)
-# Then with the device tool: run(command="bash bench/gpu/run.sh", carry=[".carry/gpu", ".gl"], timeout_s=600)
+# The real bundle (~53 MB, fp16 weights that xz barely compresses) and node + onnxruntime-node
+# (~30 MB) do not fit one call's 64 MiB carry, so the run takes two calls on the same warm machine:
+#   bash bench/gpu/prepare.sh [BUNDLE_DIR]   # here: .carry/gpu-tools, .carry/gpu-bundle and the Vulkan loader debs in .gl/
+#   run(command="bash bench/gpu/run.sh setup", carry=[".carry/gpu-tools", ".gl"], timeout_s=300)
+#   run(command="bash bench/gpu/run.sh bench", carry=[".carry/gpu-bundle"], timeout_s=600)   # at once, same machine
+# `setup` unpacks node, the app and the wheels under /tmp/gpu-bench and installs the loaders into /
+# (both stay on the warm machine); `bench` runs both halves on the carried bundle. With a bundle
+# committed under models/, move models/<id> out of the working tree for both calls (the tree travels
+# too) and back after.
 #
 # Prints both sides' figures and the ratios: images/s (target: ours >= 0.5 x PyTorch's) and
-# denoiser evaluations/s per batch size.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-C=.carry/gpu
+# denoiser evaluations/s per batch size. Each half runs even when the other fails.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 2
+B=/tmp/gpu-bench
 
-# Vulkan loader for Dawn (WebGPU on Linux runs over Vulkan).
-if compgen -G ".gl/*.deb" >/dev/null; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
-if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
-  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-fi
+setup() {
+  set -e
+  # Vulkan loader for Dawn (WebGPU on Linux runs over Vulkan)
+  if compgen -G ".gl/*.deb" >/dev/null; then for f in .gl/*.deb; do dpkg -x "$f" /; done; ldconfig; fi
+  rm -rf $B && mkdir -p $B
+  tar -xJf .carry/gpu-tools/node.tar.xz -C $B && tar -xJf .carry/gpu-tools/app.tar.xz -C $B
+  python3 -m pip install -q --no-deps --target $B/py .carry/gpu-tools/wheels/*.whl
+  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+  echo "READY: now run 'bash bench/gpu/run.sh bench' with carry=[\".carry/gpu-bundle\"] on this machine"
+}
 
-mkdir -p /tmp/gpu-bench && tar -xJf $C/node.tar.xz -C /tmp/gpu-bench && tar -xJf $C/app.tar.xz -C /tmp/gpu-bench
-export PATH=/tmp/gpu-bench/bin:$PATH
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+bench() {
+  [ -x $B/bin/node ] || { echo "no $B/bin/node: run 'bash bench/gpu/run.sh setup' first, on this same warm machine"; exit 2; }
+  bundle=$PWD/.carry/gpu-bundle/bundle
+  [ -f "$bundle/manifest.json" ] || { echo "no bundle in .carry/gpu-bundle: carry it"; exit 2; }
+  if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+    export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+  fi
+  export PATH=$B/bin:$PATH
+  echo "== onnxruntime-node"
+  (cd $B/app && node dist/bench/gpu/ort.js --bundle "$bundle" --provider "${PROVIDER:-webgpu}") | tee $B/ort.txt
+  echo "onnxruntime-node half: exit ${PIPESTATUS[0]}"
+  echo "== PyTorch (the bundle's weights through onnx2torch)"
+  PYTHONPATH=$B/py python3 bench/gpu/torch_baseline.py --bundle "$bundle" | tee $B/torch.txt
+  echo "PyTorch half: exit ${PIPESTATUS[0]}"
+  compare
+}
 
-echo "== onnxruntime-node"
-(cd /tmp/gpu-bench/app && node dist/bench/gpu/ort.js --bundle bundle --provider "${PROVIDER:-webgpu}") | tee /tmp/gpu-bench/ort.txt
-echo "== PyTorch (the bundle's weights through onnx2torch)"
-python3 -m pip install -q --no-deps --target /tmp/gpu-bench/py $C/wheels/*.whl
-PYTHONPATH=/tmp/gpu-bench/py python3 bench/gpu/torch_baseline.py --bundle /tmp/gpu-bench/app/bundle | tee /tmp/gpu-bench/torch.txt
-
-python3 - <<'PY'
+compare() {
+  python3 - <<'PY'
 import json
-ort = json.loads([l for l in open('/tmp/gpu-bench/ort.txt') if l.startswith('RESULT ')][-1][7:])
-pt = json.loads([l for l in open('/tmp/gpu-bench/torch.txt') if l.startswith('RESULT ')][-1][7:])
-print(f"device: {pt['device']}; ort-node provider actually used: {ort.get('engineProvider')}")
-best_ort = max(ort['imagesPerSecond'].values())
-for dtype, rate in pt['imagesPerSecond'].items():
-    print(f"images/s: ort-node {best_ort:.1f} vs pytorch {dtype} {rate:.1f} -> ratio {best_ort / rate:.2f} (target >= 0.5)")
-for b, rate in ort['evaluationsPerSecond'].items():
-    base = pt['evaluationsPerSecond'].get(f'fp32-{b}')
-    if base:
-        print(f"denoiser batch {b}: ort-node {rate:.0f}/s vs pytorch fp32 {base:.0f}/s -> ratio {rate / base:.2f}")
+
+def result(path):
+    try:
+        return json.loads([l for l in open(path) if l.startswith('RESULT ')][-1][7:])
+    except (OSError, IndexError):
+        return None
+
+ort, pt = result('/tmp/gpu-bench/ort.txt'), result('/tmp/gpu-bench/torch.txt')
+for name, r in (('onnxruntime-node', ort), ('PyTorch', pt)):
+    print(f"{name}: {'no RESULT line (see its output above)' if r is None else 'ok'}")
+if ort and pt:
+    print(f"device: {pt['device']}; ort-node provider actually used: {ort.get('engineProvider')}")
+    best_ort = max(ort['imagesPerSecond'].values())
+    for dtype, rate in pt['imagesPerSecond'].items():
+        print(f"images/s: ort-node {best_ort:.1f} vs pytorch {dtype} {rate:.1f} -> ratio {best_ort / rate:.2f} (target >= 0.5)")
+    for b, rate in ort['evaluationsPerSecond'].items():
+        base = pt['evaluationsPerSecond'].get(f'fp32-{b}')
+        if base:
+            print(f"denoiser batch {b}: ort-node {rate:.0f}/s vs pytorch fp32 {base:.0f}/s -> ratio {rate / base:.2f}")
 PY
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  bench) bench ;;
+  *) echo "usage: bash bench/gpu/run.sh setup|bench (two calls on the same warm machine; see the header)"; exit 2 ;;
+esac
