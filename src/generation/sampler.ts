@@ -1,7 +1,8 @@
-// Runs the three graphs: DDIM sampling with classifier-free guidance, decoding, embedding.
+// Runs the three graphs: sampling (DDIM or DPM-Solver++) with classifier-free guidance, decoding,
+// embedding.
 // Works on whatever rows it is given; the engine decides batch composition.
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { DdimSchedule, ddimStep, ddimTimesteps, guide, previousAlpha } from './scheduler';
+import { DdimSchedule, guide, SamplerName, stepper } from './scheduler';
 
 export interface LatentShape {
   channels: number;
@@ -17,6 +18,8 @@ export interface SampleRequest {
   /** Class label index per row. */
   labels: number[];
   nullLabel: number;
+  /** DDIM when omitted. */
+  sampler?: SamplerName;
   steps: number;
   guidance: number;
   /** Hears the latents after each step (parity tests, progress). */
@@ -48,7 +51,7 @@ async function denoise(session: InferenceSession, shape: LatentShape, latents: F
 }
 
 /**
- * DDIM from noise to final latents. With guidance != 1 each step runs one denoiser call on 2N rows:
+ * From noise to final latents with the request's sampler. With guidance != 1 each step runs one denoiser call on 2N rows:
  * the N conditional rows, then the same latents with the null label (docs/bundle-format.md).
  */
 export async function sampleLatents(denoiser: InferenceSession, req: SampleRequest): Promise<Float32Array> {
@@ -56,7 +59,8 @@ export async function sampleLatents(denoiser: InferenceSession, req: SampleReque
   const n = labels.length;
   const rowSize = shape.channels * shape.height * shape.width;
   if (req.noise.length !== n * rowSize) throw new RangeError(`noise has ${req.noise.length} values, expected ${n * rowSize}`);
-  const timesteps = ddimTimesteps(schedule, steps);
+  const walk = stepper(req.sampler ?? 'DDIM', schedule, steps);
+  const { timesteps } = walk;
   const guided = guidance !== 1;
   const batchLabels = guided ? [...labels, ...labels.map(() => req.nullLabel)] : labels;
   let x = req.noise;
@@ -70,7 +74,7 @@ export async function sampleLatents(denoiser: InferenceSession, req: SampleReque
     }
     const out = await denoise(denoiser, shape, input, t, batchLabels);
     const prediction = guided ? guide(out.subarray(0, x.length), out.subarray(x.length), guidance) : out;
-    x = ddimStep(schedule, schedule.alphasCumprod[t], previousAlpha(schedule, timesteps, i), x, prediction);
+    x = walk.step(x, prediction);
     req.onStep?.(i + 1, x);
   }
   return x;
