@@ -71,10 +71,6 @@ export class NnIndex {
     return new NnIndex(refs, session, graph.blocks, graph.width, provider, rMax);
   }
 
-  get count(): number {
-    return this.refs.count;
-  }
-
   /** The exact nearest reference of every query row. */
   async search(queries: EmbeddingMatrix): Promise<Neighbour[]> {
     const { refs } = this;
