@@ -5,6 +5,7 @@ import { appendAudit, verifyAudit } from './audit/log';
 import { openAppDataSource } from './db/data-source';
 import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
+import { isDatabaseUnavailable } from './db/unavailable';
 import { startApi } from './server/app';
 import { issueKey, listKeys } from './services/api-keys';
 import { PARTNER_SCOPES } from './services/principal';
@@ -54,23 +55,46 @@ async function withDatabase(config: Config, task: (url: string) => Promise<void>
   }
 }
 
-/** Stops everything on SIGINT/SIGTERM, in reverse start order. */
+/** Past this, a shutdown that hangs exits anyway (a drain takes one micro-batch). */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/**
+ * Owns the process's end: SIGINT/SIGTERM stop everything in reverse start order (the worker hands
+ * its running shard back, the API closes its sockets with "going away", PostgreSQL stops last) and
+ * exit 0; a second signal exits at once. An unhandled rejection or uncaught exception caused by a
+ * database outage is logged and outlived (whoever made the call retries); any other one is a
+ * broken invariant: it is logged and the process stops in order with exit code 1.
+ */
 function onShutdown(stops: (() => Promise<void>)[]): void {
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (why: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    log(`${signal}: shutting down`);
-    // A stop that hangs (e.g. the database vanished first) must not keep the process alive.
+    log(`${why}: shutting down`);
     setTimeout(() => {
-      log('shutdown took over 60 s; exiting anyway');
+      log(`shutdown took over ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
       process.exit(1);
-    }, 60_000).unref();
+    }, SHUTDOWN_DEADLINE_MS).unref();
     for (const s of [...stops].reverse()) await s().catch((e: Error) => log(`shutdown: ${e.message}`));
-    process.exit(0);
+    process.exit(code);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    void stop(signal, 0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const onFault = (kind: string) => (e: unknown) => {
+    const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    if (isDatabaseUnavailable(e)) return log(`${kind} during a database outage (outlived): ${detail}`);
+    log(`${kind}: ${detail}`);
+    void stop(`invariant broken (${kind})`, 1);
+  };
+  process.on('unhandledRejection', onFault('unhandled rejection'));
+  process.on('uncaughtException', onFault('uncaught exception'));
 }
 
 async function start(config: Config): Promise<void> {

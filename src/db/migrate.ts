@@ -1,7 +1,5 @@
-// `migrate`: applies the committed migrations and installs the job queue, as the database owner.
-import { installQueue } from './queue';
+// `migrate`: applies the committed migrations, as the database owner.
 import { ownerDataSource } from './data-source';
-import { APP_ROLE } from './roles';
 
 export async function migrate(ownerUrl: string, log: (line: string) => void = () => undefined): Promise<void> {
   const ds = await ownerDataSource(ownerUrl).initialize();
@@ -11,5 +9,4 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
   } finally {
     await ds.destroy();
   }
-  await installQueue(ownerUrl, APP_ROLE);
 }

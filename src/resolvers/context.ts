@@ -1,6 +1,5 @@
 // What resolvers get: the process's dependencies (built once by server/app.ts) plus, per request,
 // the caller and the request's batching loaders.
-import type PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { DeliveryDeps } from '../delivery/downloads';
@@ -10,7 +9,6 @@ import { OrderLoaders } from './order-loaders';
 
 export interface ResolverDeps {
   ds: DataSource;
-  boss: PgBoss;
   config: Config;
   hub: OrderEventHub;
   delivery: DeliveryDeps;

@@ -13,7 +13,8 @@ import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
-import { openQueue } from '../db/queue';
+import { startLeaseKeeper } from '../db/leases';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
@@ -26,6 +27,7 @@ import { OrderEventHub } from '../services/order-event-hub';
 import { FileContentStore } from '../storage/content-store';
 import { authenticateBearer } from './authenticate';
 import { enforceCostLimits } from './limits';
+import { formatUnavailable, unavailableError, unavailablePlugin } from './unavailable';
 import { serveWebSocket } from './websocket';
 
 export interface ApiHandle {
@@ -66,15 +68,16 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
   const ds = await openAppDataSource(url);
-  const boss = await openQueue(url);
+  // Every API replica also hands back the shards of workers that went silent (one at a time).
+  const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
   const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
-  const deps: ResolverDeps = { ds, boss, config, hub, delivery };
+  const deps: ResolverDeps = { ds, config, hub, delivery };
   const authenticate = (header: string | undefined | null, ip: string) => authenticateBearer(ds, header, ip);
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
-  const format = maskError(dev, log);
+  const format = formatUnavailable(maskError(dev, log));
 
   const app = express();
   app.disable('x-powered-by');
@@ -103,6 +106,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
       costPlugin,
+      unavailablePlugin,
       // The landing page (Apollo Sandbox) loads from a CDN; the playground route replaces it.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -119,6 +123,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
         try {
           return requestContext(deps, await authenticate(req.headers.authorization, ip), ip);
         } catch (e) {
+          if (isDatabaseUnavailable(e)) throw unavailableError();
           if (e instanceof GraphQLError) throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
           throw e;
         }
@@ -143,8 +148,8 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     deps,
     close: async () => {
       await apollo.stop();
+      await leases.stop();
       await hub.close();
-      await boss.stop({ graceful: false, wait: true });
       await ds.destroy();
     },
   };

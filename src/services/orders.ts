@@ -1,9 +1,8 @@
 // Quoting, placing and cancelling cohort orders.
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import type PgBoss from 'pg-boss';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Config } from '../config';
-import { FAILED_SHARD_QUEUE, SHARD_QUEUE } from '../db/queue';
+import { cancelQueuedShards, enqueueShards } from '../db/shard-queue';
 import { canonicalize } from '../domain/canonical-json';
 import { OrderRequest, ValidOrder, validateOrderRequest } from '../domain/order-request';
 import { OrderEntity } from '../entities/order';
@@ -19,9 +18,7 @@ import { planShards } from './shards';
 
 export interface OrderDeps {
   ds: DataSource;
-  /** Needed to place orders (shard jobs are inserted in the order's transaction). */
-  boss: PgBoss | null;
-  config: Pick<Config, 'quotaDefaults' | 'shardSize' | 'shardExpireSeconds' | 'shardRetryLimit'>;
+  config: Pick<Config, 'quotaDefaults' | 'shardSize'>;
 }
 
 export interface OrderQuote extends ValidOrder {
@@ -68,8 +65,7 @@ async function byIdempotencyKey(db: DataSource | EntityManager, partnerId: strin
  * QUEUED event commit together. Retrying with the same idempotency key returns the first order.
  */
 export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: OrderRequest, idempotencyKey: string | null): Promise<OrderEntity> {
-  const { ds, boss, config } = deps;
-  if (!boss) throw new Error('placing orders needs the job queue');
+  const { ds, config } = deps;
   if (idempotencyKey !== null && (idempotencyKey.length < 1 || idempotencyKey.length > 200)) {
     throw badInput('idempotencyKey', 'IDEMPOTENCY_KEY_INVALID', 'idempotencyKey must be 1 to 200 characters.');
   }
@@ -111,17 +107,9 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         finishedAt: null,
       });
       await lifecycle.queue(m, order);
-      const jobs = shards.map((shard, i) => ({
-        id: order.shardJobIds[i],
-        name: SHARD_QUEUE,
-        data: { ...shard, orderId: order.id },
-        retryLimit: config.shardRetryLimit,
-        retryDelay: 1,
-        expireInSeconds: config.shardExpireSeconds,
-        deadLetter: FAILED_SHARD_QUEUE,
-      }));
-      // pg-boss writes through this transaction: the order never exists without its jobs.
-      await boss.insert(jobs, { db: { executeSql: async (text: string, values: unknown[]) => ({ rows: await m.query(text, values) }) } });
+      // In the order's transaction: the order never exists without its shards. Each shard names the
+      // bundle the order was validated against, so one bundle makes the whole cohort.
+      await enqueueShards(m, shards.map((shard, i) => ({ ...shard, id: order.shardJobIds[i], orderId: order.id, modelId: v.model.modelId, bundleHash: v.model.bundleHash })));
       return order;
     });
   } catch (e) {
@@ -138,9 +126,9 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
  * Cancels a queued or running order: its shard jobs are withdrawn from the queue, and a worker in
  * the middle of one stops before its next batch.
  */
-export async function cancelOrder(deps: Pick<OrderDeps, 'ds' | 'boss'>, order: OrderEntity): Promise<OrderEntity> {
+export async function cancelOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntity): Promise<OrderEntity> {
   const cancelled = await lifecycle.cancel(deps.ds, order.id);
   // After the commit: a shard that starts meanwhile sees the order cancelled and does nothing.
-  if (deps.boss) await deps.boss.cancel(SHARD_QUEUE, cancelled.shardJobIds);
+  await cancelQueuedShards(deps.ds, order.id);
   return cancelled;
 }

@@ -1,13 +1,7 @@
 // An order of N images becomes ceil(N / shardSize) jobs of consecutive image indices.
+import type { ShardJob } from '../db/shard-queue';
 
-export interface ShardJob {
-  orderId: string;
-  shard: number;
-  /** First image index (inclusive). */
-  start: number;
-  /** Last image index (exclusive). */
-  end: number;
-}
+export type { ShardJob };
 
 export function planShards(orderId: string, size: number, shardSize: number): ShardJob[] {
   const jobs: ShardJob[] = [];

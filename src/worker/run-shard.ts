@@ -12,7 +12,7 @@ import type { SamplingEngine } from '../domain/sampling-engine';
 import { OrderEntity } from '../entities/order';
 import * as lifecycle from '../services/order-lifecycle';
 import { publishOrderEvent } from '../services/order-events';
-import type { ShardJob } from '../services/shards';
+import type { ShardJob } from '../db/shard-queue';
 import type { ContentStore } from '../storage/content-store';
 
 export interface ShardDeps {
@@ -84,12 +84,12 @@ async function generateBatch(deps: ShardDeps, order: OrderEntity, indices: numbe
 }
 
 /**
- * Runs the shard until it is done or `signal` aborts (the order was cancelled or failed while it
- * ran: the worker watches its events). An aborted shard records nothing more and returns.
+ * Runs the shard until it is done or `signal` aborts (the order ended while it ran, or the worker
+ * is draining). An aborted shard records nothing more and returns false; true: nothing is left.
  */
-export async function runShard(deps: ShardDeps, job: ShardJob, signal: AbortSignal): Promise<void> {
+export async function runShard(deps: ShardDeps, job: ShardJob, signal: AbortSignal): Promise<boolean> {
   const order = await deps.ds.getRepository(OrderEntity).findOneBy({ id: job.orderId });
-  if (!order || !isActive(order.status)) return; // cancelled, failed or done: nothing left to do
+  if (!order || !isActive(order.status)) return true; // cancelled, failed or done: nothing left to do
   await lifecycle.start(deps.ds, order.id);
   const missing = await missingIndices(deps.ds, job);
   try {
@@ -103,8 +103,9 @@ export async function runShard(deps: ShardDeps, job: ShardJob, signal: AbortSign
       }
     }
   } catch (e) {
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     throw e;
   }
   await lifecycle.finishIfComplete(deps.ds, order.id, deps.certify);
+  return true;
 }

@@ -3,7 +3,7 @@
  */
 // Crash recovery: the only worker process is killed with SIGKILL in the middle of a shard; two
 // workers then start and share the rest of the order, one of them picking up the killed worker's
-// shard once its lease (the shard job's expiry) lapses. The order completes with exactly the requested counts per class, no
+// shard once its lease lapses (the worker stopped heartbeating). The order completes with exactly the requested counts per class, no
 // image is recorded twice, and every image is byte-identical to an uninterrupted run of the same
 // order (the engine run in this process with the same parameters).
 import { ChildProcess, spawn } from 'node:child_process';
@@ -20,8 +20,8 @@ import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, st
 let stack: TestStack;
 const children: ChildProcess[] = [];
 
-/** Shards must outlive a SIGKILLed worker by little: the expiry bounds recovery time. */
-const SHARD_EXPIRE_SECONDS = 6;
+/** A SIGKILLed worker's shard is handed back this long after its last heartbeat. */
+const LEASE_SECONDS = 6;
 
 function startWorkerProcess(name: string): ChildProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'worker'], {
@@ -33,8 +33,8 @@ function startWorkerProcess(name: string): ChildProcess {
       SYNTHBUS_BUNDLE_DIRS: (stack.config.bundleDirs ?? []).join(path.delimiter),
       SYNTHBUS_SHARD_SIZE: '4',
       SYNTHBUS_BATCH_SIZE: '1',
-      SYNTHBUS_SHARD_EXPIRE_SECONDS: String(SHARD_EXPIRE_SECONDS),
-      SYNTHBUS_MAINTENANCE_SECONDS: '1',
+      SYNTHBUS_LEASE_SECONDS: String(LEASE_SECONDS),
+      SYNTHBUS_HEARTBEAT_SECONDS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

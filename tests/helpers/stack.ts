@@ -55,7 +55,7 @@ export interface StackOptions {
   config?: Partial<Config>;
 }
 
-/** Settings that make tests quick: small shards, fast lost-job recovery. */
+/** Settings that make tests quick: small shards, fast lost-lease recovery. */
 export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
@@ -65,8 +65,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     bundleDirs: [FIXTURE_BUNDLE_DIR],
     shardSize: 4,
     batchSize: 2,
-    shardExpireSeconds: 30,
-    maintenanceSeconds: 1,
+    heartbeatSeconds: 1,
+    leaseSeconds: 6,
     ...overrides,
   };
 }
