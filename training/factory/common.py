@@ -122,7 +122,9 @@ def log(msg: str) -> None:
 
 
 def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str, max_seconds: float | None = None) -> tuple[int, float, bool]:
-    """Runs step_fn(step) -> loss until total_steps or max_seconds of training, resuming from and saving to `ckpt`.
+    """Runs step_fn(step, progress) -> loss until total_steps or max_seconds of training, resuming from
+    and saving to `ckpt`; progress is the stage's share done (by steps or by its time cap, whichever
+    is further), for learning-rate schedules.
 
     `state` maps names to objects with state_dict/load_state_dict (models, optimizers).
     `max_seconds` caps the stage (so a GPU run fits its device time whatever the throughput);
@@ -148,8 +150,12 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
     def checkpoint() -> None:
         save(ckpt, step=step, elapsed=elapsed + timer.seconds(), **{k: obj.state_dict() for k, obj in state.items()})
 
+    def progress() -> float:
+        by_time = (elapsed + timer.seconds()) / max_seconds if max_seconds else 0.0
+        return max(step / total_steps, by_time)
+
     while step < total_steps and not capped():
-        losses.append(float(step_fn(step)))
+        losses.append(float(step_fn(step, progress())))
         step += 1
         if timer.seconds() - last_log > 30 or step == total_steps:
             last_log = timer.seconds()

@@ -45,6 +45,7 @@ class DitConfig:
     prediction_type: str = "v_prediction"
     timestep_spacing: str = "trailing"
     final_alpha_cumprod: str = "one"
+    min_snr_gamma: float = 5.0  # Min-SNR-gamma loss weighting (recipe.min_snr_weights)
     max_seconds: float | None = None
 
     @property
@@ -107,7 +108,7 @@ TINY = Config(
 
 # ~19M-parameter DiT-S/2 with depth 7: at fp16 (38 MB) it keeps the whole bundle under 60 MB next to
 # the decoder (7 MB), embedder, references, parity vectors and samples grid. Each stage is capped in
-# seconds so that the run fits its device time (DEVICE_PLAN_S); `steps` are upper bounds. Not yet run
+# seconds so that the run fits its device time (device_plan_s); `steps` are upper bounds. Not yet run
 # on a GPU: the caps come from the H100 figures (VAE ~2.5 min; ~3,000 latents/s for a 32M DiT
 # at batch 256 in bf16, so ~5,500 steps of this smaller one in 300 s).
 REAL = Config(

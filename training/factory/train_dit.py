@@ -10,6 +10,7 @@ from .common import Batches, Ema, autocast, device, finish_stage, optimize, rest
 from .config import Config
 from .data import BIRADS_CLASSES
 from .nets.dit import DiT
+from .recipe import lr_factor, min_snr_weights
 from .schedule import DDIMScheduler
 
 
@@ -37,17 +38,20 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
     lat_dev, lab_dev = latents.to(dev), labels.to(dev)
     batches = Batches(len(latents), cfg.dit.batch, cfg.seed + 1)
     warmup = max(1, min(cfg.dit.steps // 50, 500))
+    weights = torch.tensor(min_snr_weights(scheduler.alphas_cumprod, cfg.dit.min_snr_gamma, cfg.dit.prediction_type), dtype=torch.float32, device=dev)
 
-    def step_fn(step: int) -> float:
+    def step_fn(step: int, progress: float) -> float:
         idx = torch.from_numpy(batches.next()).to(dev)
         x0, y = lat_dev[idx], model.drop_labels(lab_dev[idx])
         t = torch.randint(0, scheduler.num_train_timesteps, (len(idx),), device=dev)
         noise = torch.randn_like(x0)
         xt, target = scheduler.add_noise(x0, noise, t), scheduler.training_target(x0, noise, t)
         for g in opt.param_groups:
-            g["lr"] = cfg.dit.lr * min(1.0, (step + 1) / warmup)
+            g["lr"] = cfg.dit.lr * lr_factor(step, progress, warmup)
         with autocast(dev, cfg.cpu_bf16):
-            loss = optimize(opt, F.mse_loss(model(xt, t.float(), y).float(), target), clip_norm=1.0)
+            pred = model(xt, t.float(), y).float()
+        per_sample = F.mse_loss(pred, target, reduction="none").mean(dim=(1, 2, 3))
+        loss = optimize(opt, (weights[t] * per_sample).mean(), clip_norm=1.0)
         ema.update(model, step)
         return loss
 

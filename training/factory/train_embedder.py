@@ -25,7 +25,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
     batches = Batches(len(x), cfg.embedder.batch, cfg.seed + 2)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 2)
 
-    def step_fn(step: int) -> float:
+    def step_fn(step: int, progress: float) -> float:
         b = x[torch.from_numpy(batches.next()).to(dev)]
         with autocast(dev, cfg.cpu_bf16):
             loss = nt_xent(model(copy_augment(b, gen)).float(), model(copy_augment(b, gen)).float(), cfg.embedder.temperature)

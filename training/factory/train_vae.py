@@ -42,7 +42,7 @@ def train(cfg: Config, pack: Pack, run_dir: Path, budget_s: float | None = None)
     opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae.lr, weight_decay=0.0)
     batches = Batches(len(train_x), cfg.vae.batch, cfg.seed)
 
-    def step_fn(step: int) -> float:
+    def step_fn(step: int, progress: float) -> float:
         x = train_x[torch.from_numpy(batches.next()).to(dev)]
         x = torch.where(torch.rand(len(x), 1, 1, 1, device=dev) < 0.5, x.flip(-1), x)
         with autocast(dev, cfg.cpu_bf16):
