@@ -12,6 +12,8 @@ import { NnIndex, scoreErrorBound } from '../../src/privacy/nn-search-index';
 const dim = 64;
 
 const unavailable = faissUnavailable();
+// Jest does not name the tests of a wholly skipped file: say why here.
+if (unavailable !== null) console.warn(`FAISS comparison skipped: ${unavailable}`);
 const describeFaiss = unavailable === null ? describe : describe.skip;
 
 describeFaiss(`agreement with FAISS IndexFlatIP${unavailable === null ? '' : ` (skipped: ${unavailable})`}`, () => {
