@@ -21,17 +21,33 @@ export interface Config {
   playground: boolean;
   maxDepth: number;
   maxComplexity: number;
+  /** Aliased fields per operation: each alias runs its resolver again. */
+  maxAliases: number;
   bodyLimit: string;
+  /** Requests per minute, shared by every API replica through PostgreSQL. */
+  rateLimits: {
+    /** Per API key. */
+    perKeyPerMinute: number;
+    /** Per client address, for requests without a key (apply, public reads). */
+    anonymousPerMinute: number;
+    /** Per client address: bad, unknown or revoked keys; beyond it no key is even looked up. */
+    failedAuthPerMinute: number;
+  };
+  /** The Ed25519 key that signs audit checkpoints; never in the database. Unset: <dataDir>/audit-checkpoint-key.pem. */
+  auditCheckpointKeyFile: string | undefined;
+  /** Signed checkpoints, one JSON line each, appended. Unset: <dataDir>/audit-checkpoints.jsonl. */
+  auditCheckpointFile: string | undefined;
+  /** The API signs the audit chain's head this often; 0: only on demand. */
+  auditCheckpointSeconds: number;
   /** Images per shard job: the unit of work one worker claims. */
   shardSize: number;
   /** Images generated per engine call inside a shard; progress is recorded after each batch. */
   batchSize: number;
-  /** Failed runs of a shard before its order fails (lost leases and database outages do not count). */
+  /** A shard job not finished within this many seconds is presumed lost and retried. */
+  shardExpireSeconds: number;
   shardRetryLimit: number;
-  /** How often a worker heartbeats and every process looks for lapsed shard leases. */
-  heartbeatSeconds: number;
-  /** A worker silent this long loses its shards to the queue. */
-  leaseSeconds: number;
+  /** How often pg-boss maintenance looks for expired (lost) shard jobs. */
+  maintenanceSeconds: number;
   workerConcurrency: number;
   bundleDirs: string[] | undefined;
   provider: ProviderName;
@@ -86,12 +102,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     playground: bool(env, 'SYNTHBUS_PLAYGROUND', true),
     maxDepth: int(env, 'SYNTHBUS_MAX_DEPTH', 10, 1),
     maxComplexity: int(env, 'SYNTHBUS_MAX_COMPLEXITY', 2000, 1),
+    maxAliases: int(env, 'SYNTHBUS_MAX_ALIASES', 15, 1),
     bodyLimit: env.SYNTHBUS_BODY_LIMIT || '100kb',
+    rateLimits: {
+      perKeyPerMinute: int(env, 'SYNTHBUS_RATE_LIMIT_PER_KEY', 600, 1),
+      anonymousPerMinute: int(env, 'SYNTHBUS_RATE_LIMIT_ANONYMOUS', 20, 1),
+      failedAuthPerMinute: int(env, 'SYNTHBUS_RATE_LIMIT_FAILED_AUTH', 10, 1),
+    },
+    auditCheckpointKeyFile: env.SYNTHBUS_AUDIT_CHECKPOINT_KEY_FILE || undefined,
+    auditCheckpointFile: env.SYNTHBUS_AUDIT_CHECKPOINT_FILE || undefined,
+    auditCheckpointSeconds: int(env, 'SYNTHBUS_AUDIT_CHECKPOINT_SECONDS', 300, 0),
     shardSize: int(env, 'SYNTHBUS_SHARD_SIZE', 16, 1),
     batchSize: int(env, 'SYNTHBUS_BATCH_SIZE', 4, 1),
+    shardExpireSeconds: int(env, 'SYNTHBUS_SHARD_EXPIRE_SECONDS', 900, 1),
     shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
-    heartbeatSeconds: int(env, 'SYNTHBUS_HEARTBEAT_SECONDS', 3, 1),
-    leaseSeconds: int(env, 'SYNTHBUS_LEASE_SECONDS', 15, 2),
+    maintenanceSeconds: int(env, 'SYNTHBUS_MAINTENANCE_SECONDS', 30, 1),
     workerConcurrency: int(env, 'SYNTHBUS_WORKER_CONCURRENCY', 1, 1),
     bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
     provider: provider(env.SYNTHBUS_PROVIDER),

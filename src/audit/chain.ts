@@ -33,13 +33,20 @@ export interface ChainBreak {
   reason: string;
 }
 
+/** Why `e` does not follow `prev` in the chain, or null when it does. */
+export function entryProblem(e: ChainFields & { hash: string }, prev: { seq: number; hash: string }): string | null {
+  if (e.seq !== prev.seq + 1) return `sequence jumps from ${prev.seq} to ${e.seq}`;
+  if (e.prevHash !== prev.hash) return 'prev_hash does not match the previous entry';
+  if (entryHash(e) !== e.hash) return 'hash does not match the entry contents';
+  return null;
+}
+
 /** Checks a run of consecutive entries that should follow `prev` (the entry before the run). */
 export function findBreak(entries: (ChainFields & { hash: string })[], prev: { seq: number; hash: string }): ChainBreak | null {
   let last = prev;
   for (const e of entries) {
-    if (e.seq !== last.seq + 1) return { seq: e.seq, reason: `sequence jumps from ${last.seq} to ${e.seq}` };
-    if (e.prevHash !== last.hash) return { seq: e.seq, reason: 'prev_hash does not match the previous entry' };
-    if (entryHash(e) !== e.hash) return { seq: e.seq, reason: 'hash does not match the entry contents' };
+    const reason = entryProblem(e, last);
+    if (reason) return { seq: e.seq, reason };
     last = e;
   }
   return null;

@@ -1,7 +1,8 @@
 // Appending to, querying and verifying the audit log in PostgreSQL.
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntryEntity } from '../entities/audit-entry';
-import { ChainBreak, ChainFields, GENESIS_HASH, entryHash, findBreak } from './chain';
+import { ChainBreak, ChainFields, GENESIS_HASH, entryHash, entryProblem } from './chain';
+import type { SignedCheckpoint } from './checkpoints';
 
 export interface AuditInput {
   actor: string;
@@ -74,23 +75,67 @@ export async function queryAudit(ds: DataSource, f: AuditFilter): Promise<AuditE
 
 export interface ChainVerifyResult {
   ok: boolean;
+  /** Entries that verified: all of them, or those before the first bad one. */
   entries: number;
   lastHash: string;
   break: ChainBreak | null;
+  /** The newest signed checkpoint the chain matched (null: none was given or reached). */
+  checkpoint: SignedCheckpoint | null;
+  /** Entries after that checkpoint: consistent, but not yet covered by a signature. */
+  unsigned: number;
 }
 
-/** Walks the whole chain in pages and reports the first entry that does not verify. */
-export async function verifyAudit(ds: DataSource, pageSize = 1000): Promise<ChainVerifyResult> {
+function checkpointMismatch(cp: SignedCheckpoint, since: number): ChainBreak {
+  return {
+    seq: since + 1,
+    reason: `the chain does not match the head signed at ${cp.signedAt} for seq ${cp.seq}: an entry from seq ${since + 1} to ${cp.seq} was inserted, edited, deleted or re-hashed`,
+  };
+}
+
+/**
+ * Walks the whole chain in pages and reports the first entry that does not verify: a broken link,
+ * or a chain that differs from a signed checkpoint (`checkpoints`, by seq) even though its own
+ * hashes are consistent (rewritten and re-hashed by someone with the database but not the key).
+ */
+export async function verifyAudit(ds: DataSource, checkpoints: readonly SignedCheckpoint[] = [], pageSize = 1000): Promise<ChainVerifyResult> {
   const repo = ds.getRepository(AuditEntryEntity);
   let prev = { seq: 0, hash: GENESIS_HASH };
-  let entries = 0;
+  let matched: SignedCheckpoint | null = null;
+  let next = 0; // the first checkpoint not reached yet
+  const matchedSeq = (): number => matched?.seq ?? 0;
+  const result = (brk: ChainBreak | null): ChainVerifyResult => ({
+    ok: brk === null,
+    entries: prev.seq,
+    lastHash: prev.hash,
+    break: brk,
+    checkpoint: matched,
+    unsigned: prev.seq - matchedSeq(),
+  });
+  // Checkpoints of the empty log (seq 0) hold if the chain starts from the genesis hash.
+  const passCheckpoints = (at: { seq: number; hash: string }): ChainBreak | null => {
+    for (; next < checkpoints.length && checkpoints[next].seq <= at.seq; next++) {
+      const cp = checkpoints[next];
+      if (cp.seq < at.seq) continue; // passed in an earlier step
+      if (cp.hash !== at.hash) return checkpointMismatch(cp, matchedSeq());
+      matched = cp;
+    }
+    return null;
+  };
+  const atStart = passCheckpoints(prev);
+  if (atStart) return result(atStart);
   for (;;) {
     const page = await repo.createQueryBuilder('a').where('a.seq > :s', { s: prev.seq }).orderBy('a.seq', 'ASC').limit(pageSize).getMany();
-    if (page.length === 0) return { ok: true, entries, lastHash: prev.hash, break: null };
-    const broken = findBreak(page, prev);
-    if (broken) return { ok: false, entries, lastHash: prev.hash, break: broken };
-    entries += page.length;
-    const last = page[page.length - 1];
-    prev = { seq: last.seq, hash: last.hash };
+    for (const e of page) {
+      const reason = entryProblem(e, prev);
+      if (reason) return result({ seq: e.seq, reason });
+      prev = { seq: e.seq, hash: e.hash };
+      const mismatch = passCheckpoints(prev);
+      // Only the entries up to the last matching signed head are proven.
+      if (mismatch) return { ...result(mismatch), entries: matchedSeq() };
+    }
+    if (page.length < pageSize) break;
   }
+  const missing = checkpoints[next];
+  if (missing) return result({ seq: prev.seq + 1, reason: `the chain ends at seq ${prev.seq} but a head was signed at ${missing.signedAt} for seq ${missing.seq}: entries were deleted` });
+  return result(null);
 }

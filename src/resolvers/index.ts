@@ -3,6 +3,7 @@ import type { NonEmptyArray } from 'type-graphql';
 import { AgreementResolver } from './agreement';
 import { ApiKeyResolver } from './api-key';
 import { AuditResolver } from './audit';
+import { AuditCheckpointResolver } from './audit-checkpoint';
 import { DownloadResolver } from './download.resolver';
 import { ModelResolver } from './model';
 import { OrderResolver } from './order';
@@ -10,4 +11,4 @@ import { PartnerResolver } from './partner';
 import { ProgressResolver } from './progress';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own resolver-class type
-export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, DownloadResolver];
+export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver];

@@ -10,11 +10,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { Pool } from 'pg';
 import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
-import { startLeaseKeeper } from '../db/leases';
-import { isDatabaseUnavailable } from '../db/unavailable';
+import { openQueue } from '../db/queue';
 import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
@@ -24,10 +24,14 @@ import { auditMutations } from '../resolvers/audit-mutations';
 import { authChecker } from '../resolvers/authorization';
 import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/context';
 import { OrderEventHub } from '../services/order-event-hub';
+import type { Principal } from '../services/principal';
 import { FileContentStore } from '../storage/content-store';
+import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
-import { enforceCostLimits } from './limits';
-import { formatUnavailable, unavailableError, unavailablePlugin } from './unavailable';
+import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
+import { RateLimits, rateLimitedAuthentication } from './rate-limits';
+import { RevocationListener } from './revocation-listener';
+import { SocketSessions } from './socket-sessions';
 import { serveWebSocket } from './websocket';
 
 export interface ApiHandle {
@@ -37,12 +41,19 @@ export interface ApiHandle {
   close(): Promise<void>;
 }
 
-const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUOTA_EXCEEDED', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const KNOWN_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUOTA_EXCEEDED', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED', ...LIMIT_CODES]);
 
-/** Outside development, unexpected errors reach clients as a generic message, never internals. */
-export function maskError(dev: boolean, log: (line: string) => void) {
+/** graphql-js's "Did you mean …?" hint names fields and types: schema details, like introspection. */
+const SUGGESTION = / ?Did you mean(.+?)\?$/;
+
+/**
+ * Outside development, unexpected errors reach clients as a generic message, never internals.
+ * With `hideSuggestions` (introspection off), validation errors lose their "Did you mean" hints.
+ */
+export function maskError(dev: boolean, log: (line: string) => void, hideSuggestions = false) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    if (hideSuggestions && SUGGESTION.test(formatted.message)) return { ...formatted, message: formatted.message.replace(SUGGESTION, '') };
     if (typeof code === 'string' && KNOWN_CODES.has(code)) return formatted;
     log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     if (dev) return formatted;
@@ -68,27 +79,39 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
   const ds = await openAppDataSource(url);
-  // Every API replica also hands back the shards of workers that went silent (one at a time).
-  const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
+  const boss = await openQueue(url);
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
   const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
-  const deps: ResolverDeps = { ds, config, hub, delivery };
-  const authenticate = (header: string | undefined | null, ip: string) => authenticateBearer(ds, header, ip);
+  const deps: ResolverDeps = { ds, boss, config, hub, delivery };
+  const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
+  const rateLimits = new RateLimits(rateLimitPool, config.rateLimits);
+  const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
-  const format = formatUnavailable(maskError(dev, log));
+  const format = maskError(dev, log, !config.introspection);
+  const limits: QueryLimits = { maxDepth: config.maxDepth, maxComplexity: config.maxComplexity, maxAliases: config.maxAliases };
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const wsServer = serveWebSocket(httpServer, { schema, config, resolverDeps: deps, authenticate, format });
+  const sockets = new SocketSessions();
+  const admit = (p: Principal | null, ip: string) => rateLimits.admit(p, ip);
+  const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format });
+  const revocations = new RevocationListener(asAppRole(url), {
+    onRevoked: (r) => sockets.revoke(r),
+    onResync: () => void sockets.recheck((s) => authenticate(s.authorization, s.ip)),
+    log,
+  });
+  await revocations.start();
+  const checkpointing = await startCheckpointing(ds, config, log);
 
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
-          enforceCostLimits(document, request.variables ?? {}, config.maxDepth, config.maxComplexity);
+          const [refused] = limitErrors(schema, document, request.variables ?? {}, limits);
+          if (refused) throw refused;
         },
       };
     },
@@ -106,7 +129,6 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
       costPlugin,
-      unavailablePlugin,
       // The landing page (Apollo Sandbox) loads from a CDN; the playground route replaces it.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -121,10 +143,11 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       context: async ({ req }): Promise<GraphQLContext> => {
         const ip = req.socket.remoteAddress ?? '';
         try {
-          return requestContext(deps, await authenticate(req.headers.authorization, ip), ip);
+          const principal = await authenticate(req.headers.authorization, ip);
+          await admit(principal, ip);
+          return requestContext(deps, principal, ip);
         } catch (e) {
-          if (isDatabaseUnavailable(e)) throw unavailableError();
-          if (e instanceof GraphQLError) throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
+          if (e instanceof GraphQLError && e.extensions.code === 'UNAUTHENTICATED') throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
           throw e;
         }
       },
@@ -148,8 +171,11 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     deps,
     close: async () => {
       await apollo.stop();
-      await leases.stop();
+      checkpointing.stop();
+      await revocations.close();
+      await rateLimitPool.end();
       await hub.close();
+      await boss.stop({ graceful: false, wait: true });
       await ds.destroy();
     },
   };

@@ -1,7 +1,26 @@
-// Limits that refuse expensive queries before they run: a maximum depth, and a
-// complexity estimate where each field costs 1, multiplied by the page size of list arguments.
+// Limits that refuse expensive operations before they run, the same over HTTP and WebSocket:
+// - depth and aliases: graphql-armor's maintained validation rules (introspection's `__schema`
+//   is exempt from depth, so GraphiQL's own depth-15 introspection query loads the Docs pane);
+// - complexity: each field costs 1, multiplied by the page size of list arguments (armor's cost
+//   rule has no notion of page sizes, so `orders(first: 100)` would cost it as much as one order).
+//   Every alias is its own field here, so 990 aliased `order(id)` fields cost 990.
+// A refusal is HTTP 400 with code QUERY_TOO_DEEP or QUERY_TOO_COMPLEX.
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, Kind, SelectionSetNode, ValidationContext, ValueNode, validate } from 'graphql';
 import { DEFAULT_PAGE } from '../services/order-access';
-import { DocumentNode, FieldNode, FragmentDefinitionNode, GraphQLError, Kind, SelectionSetNode, ValueNode } from 'graphql';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxComplexity: number;
+  maxAliases: number;
+}
+
+export const LIMIT_CODES = ['QUERY_TOO_DEEP', 'QUERY_TOO_COMPLEX'] as const;
+
+function limitError(code: (typeof LIMIT_CODES)[number], message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+}
 
 /** The page size a field will return: its first/last argument, or the default for a connection. */
 function pageArg(node: FieldNode, variables: Record<string, unknown>): number {
@@ -18,45 +37,48 @@ function pageArg(node: FieldNode, variables: Record<string, unknown>): number {
   return fallback;
 }
 
-interface Cost {
-  depth: number;
-  complexity: number;
-}
+const INTROSPECTION = new Set(['__schema', '__type']);
 
-function measure(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, variables: Record<string, unknown>, seen: Set<string>): Cost {
-  let depth = 0;
-  let complexity = 0;
+function complexity(set: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, variables: Record<string, unknown>, seen: Set<string>): number {
+  let total = 0;
   for (const sel of set.selections) {
-    let child: Cost = { depth: 0, complexity: 0 };
     if (sel.kind === Kind.FIELD) {
-      const inner = sel.selectionSet ? measure(sel.selectionSet, fragments, variables, seen) : { depth: 0, complexity: 0 };
-      child = { depth: inner.depth + 1, complexity: 1 + pageArg(sel, variables) * inner.complexity };
+      // Introspection is governed by its own switch, not by the cost of the schema's size.
+      if (INTROSPECTION.has(sel.name.value)) continue;
+      const inner = sel.selectionSet ? complexity(sel.selectionSet, fragments, variables, seen) : 0;
+      total += 1 + pageArg(sel, variables) * inner;
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-      child = measure(sel.selectionSet, fragments, variables, seen);
+      total += complexity(sel.selectionSet, fragments, variables, seen);
     } else {
       const frag = fragments[sel.name.value];
-      if (frag && !seen.has(frag.name.value)) child = measure(frag.selectionSet, fragments, variables, new Set([...seen, frag.name.value]));
+      if (frag && !seen.has(frag.name.value)) total += complexity(frag.selectionSet, fragments, variables, new Set([...seen, frag.name.value]));
     }
-    depth = Math.max(depth, child.depth);
-    complexity += child.complexity;
   }
-  return { depth, complexity };
+  return total;
 }
 
-/** Throws a BAD_USER_INPUT error if the operation is too deep or too complex. */
-export function enforceCostLimits(doc: DocumentNode, variables: Record<string, unknown>, maxDepth: number, maxComplexity: number): void {
+function armorRules(limits: QueryLimits) {
+  // armor reports through onReject; it must not throw out of validate().
+  const report = (code: (typeof LIMIT_CODES)[number]) => (ctx: ValidationContext | null, err: GraphQLError) =>
+    ctx?.reportError(limitError(code, err.message.replace(/^Syntax Error: /, '')));
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, propagateOnRejection: false, onReject: [report('QUERY_TOO_DEEP')] }),
+    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: [report('QUERY_TOO_COMPLEX')] }),
+  ];
+}
+
+/** The errors that refuse a valid operation as too costly: empty if it may run. */
+export function limitErrors(schema: GraphQLSchema, doc: DocumentNode, variables: Record<string, unknown>, limits: QueryLimits): GraphQLError[] {
+  const refused = validate(schema, doc, armorRules(limits));
+  if (refused.length) return [...refused];
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
   for (const op of doc.definitions) {
     if (op.kind !== Kind.OPERATION_DEFINITION) continue;
-    const { depth, complexity } = measure(op.selectionSet, fragments, variables, new Set());
-    if (depth > maxDepth) {
-      throw new GraphQLError(`Query depth ${depth} exceeds the limit of ${maxDepth}.`, { extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' } });
-    }
-    if (complexity > maxComplexity) {
-      throw new GraphQLError(`Query complexity ${complexity} exceeds the limit of ${maxComplexity}; ask for fewer fields or smaller pages.`, {
-        extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' },
-      });
+    const cost = complexity(op.selectionSet, fragments, variables, new Set());
+    if (cost > limits.maxComplexity) {
+      return [limitError('QUERY_TOO_COMPLEX', `Query complexity ${cost} exceeds the limit of ${limits.maxComplexity}; ask for fewer fields or smaller pages.`)];
     }
   }
+  return [];
 }

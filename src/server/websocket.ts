@@ -1,13 +1,19 @@
 // GraphQL over WebSocket (graphql-ws) on the API's port and path. These operations bypass Apollo,
-// so they authenticate in onConnect and check the cost limits in onSubscribe themselves.
+// so every operation does here what Apollo does over HTTP: authenticate (again: a key revoked
+// since the connect is refused), rate-limit, parse, validate (introspection per its switch) and
+// check the cost limits, each refusal a coded `error` message. A socket whose key is revoked or
+// whose partner is suspended is ended by SocketSessions.
 import type http from 'node:http';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema, parse } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import type * as GraphqlWsUseWs from 'graphql-ws/dist/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Config } from '../config';
-import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/context';
+import { ResolverDeps, requestContext } from '../resolvers/context';
+import { AppError } from '../services/errors';
 import type { Principal } from '../services/principal';
-import { enforceCostLimits } from './limits';
+import { QueryLimits, limitErrors } from './limits';
+import { SocketSession, SocketSessions, untilEnded } from './socket-sessions';
 
 // graphql-ws publishes its `ws` adapter only through package.json "exports", which this project's
 // node10 module resolution cannot see; the types come straight from the file, the code via exports.
@@ -16,38 +22,92 @@ const { useServer } = require('graphql-ws/use/ws') as typeof GraphqlWsUseWs;
 
 export interface WebSocketDeps {
   schema: GraphQLSchema;
-  config: Pick<Config, 'maxDepth' | 'maxComplexity'>;
+  limits: QueryLimits;
+  introspection: boolean;
   resolverDeps: ResolverDeps;
+  sessions: SocketSessions;
   authenticate(header: string | null, ip: string): Promise<Principal | null>;
+  /** Throws RATE_LIMITED when the caller (key, else address) has used up its allowance. */
+  admit(principal: Principal | null, ip: string): Promise<void>;
   format(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+}
+
+function coded(errors: readonly GraphQLError[], code: string): GraphQLError[] {
+  return errors.map((e) => (e.extensions.code ? e : new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { ...e.extensions, code } })));
+}
+
+/** The operation as graphql-js will run it, or the coded errors that refuse it. */
+function prepare(deps: WebSocketDeps, payload: SubscribePayload): { document: DocumentNode } | { errors: GraphQLError[] } {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch (e) {
+    return { errors: coded([e instanceof GraphQLError ? e : new GraphQLError('The operation could not be parsed.')], 'GRAPHQL_PARSE_FAILED') };
+  }
+  const rules = deps.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  const invalid = validate(deps.schema, document, rules);
+  if (invalid.length) return { errors: coded(invalid, 'GRAPHQL_VALIDATION_FAILED') };
+  const refused = limitErrors(deps.schema, document, payload.variables ?? {}, deps.limits);
+  return refused.length ? { errors: refused } : { document };
 }
 
 /** Serves /graphql over WebSocket on the HTTP server; dispose() closes every connection. */
 export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { dispose(): void | Promise<void> } {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 64 * 1024 });
-  return useServer<Record<string, unknown>, { principal?: Principal | null }>(
+  const recheck = (s: SocketSession) => deps.authenticate(s.authorization, s.ip);
+  return useServer<Record<string, unknown>, { session?: SocketSession }>(
     {
       schema: deps.schema,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const socket = ctx.extra.socket;
+        const session = new SocketSession(typeof raw === 'string' ? raw : null, ctx.extra.request.socket.remoteAddress ?? '', (code, reason) => socket.close(code, reason));
         try {
-          ctx.extra.principal = await deps.authenticate(typeof raw === 'string' ? raw : null, ctx.extra.request.socket.remoteAddress ?? '');
-          return true;
+          session.principal = await recheck(session);
+          await deps.admit(session.principal, session.ip);
         } catch {
           return false; // closes with 4403 Forbidden
         }
+        ctx.extra.session = session;
+        deps.sessions.add(session);
+        return true;
       },
-      onSubscribe: (_ctx, _id, payload) => {
+      onClose: (ctx) => {
+        if (ctx.extra.session) deps.sessions.delete(ctx.extra.session);
+      },
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+        const session = ctx.extra.session as SocketSession; // set by onConnect, which runs first
         try {
-          enforceCostLimits(parse(payload.query), payload.variables ?? {}, deps.config.maxDepth, deps.config.maxComplexity);
+          if (session.isEnded) await session.ended;
+          session.principal = await recheck(session);
+          await deps.admit(session.principal, session.ip);
         } catch (e) {
-          return [e instanceof GraphQLError ? e : new GraphQLError('The operation could not be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          if (!(e instanceof GraphQLError)) throw e;
+          if (e instanceof AppError && e.extensions.code === 'UNAUTHENTICATED') session.end(e);
+          return [e];
         }
+        const prepared = prepare(deps, payload);
+        if ('errors' in prepared) return prepared.errors;
+        return {
+          schema: deps.schema,
+          document: prepared.document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue: requestContext(deps.resolverDeps, session.principal, session.ip),
+        };
+      },
+      onOperation: (ctx, _id, _payload, _args, result) => {
+        const session = ctx.extra.session;
+        if (session && Symbol.asyncIterator in result) return untilEnded(result, session.ended);
         return undefined;
       },
-      context: (ctx): GraphQLContext => requestContext(deps.resolverDeps, ctx.extra.principal ?? null, ctx.extra.request.socket.remoteAddress ?? ''),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => deps.format(e.toJSON(), e)),
     },
     wss,
   );
+}
+
+/** Re-checks every open socket: after the revocation listener missed NOTIFYs while reconnecting. */
+export function recheckSockets(deps: Pick<WebSocketDeps, 'sessions' | 'authenticate'>): Promise<void> {
+  return deps.sessions.recheck((s) => deps.authenticate(s.authorization, s.ip));
 }

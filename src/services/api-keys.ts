@@ -4,7 +4,7 @@ import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key';
 import { PartnerEntity } from '../entities/partner';
 import { badInput, notFound, unauthenticated } from './errors';
-import { PARTNER_SCOPES, Principal, Scope } from './principal';
+import { PARTNER_SCOPES, Principal, Scope, announceRevocation } from './principal';
 
 const TOKEN_PREFIX = 'sbk_';
 
@@ -56,14 +56,21 @@ export function listKeys(ds: DataSource, partnerId: string | null): Promise<ApiK
   return ds.getRepository(ApiKeyEntity).find({ where: { partnerId: partnerId ?? IsNull() }, order: { createdAt: 'ASC' } });
 }
 
-/** Revokes one of the owner's keys (admins: any key). Revoking twice is harmless. */
+/**
+ * Revokes one of the owner's keys (admins: any key). Revoking twice is harmless. Open WebSockets
+ * of the key are closed by every API process once the revocation commits.
+ */
 export async function revokeKey(ds: DataSource, who: Principal, keyId: string): Promise<ApiKeyEntity> {
   const repo = ds.getRepository(ApiKeyEntity);
   const key = await repo.findOneBy({ id: keyId });
   if (!key || (who.role === 'PARTNER' && key.partnerId !== who.partnerId)) throw notFound('API key', keyId);
   if (!key.revokedAt) {
-    key.revokedAt = new Date();
-    await repo.update({ id: key.id }, { revokedAt: key.revokedAt });
+    const revokedAt = new Date();
+    await ds.transaction(async (m) => {
+      await m.getRepository(ApiKeyEntity).update({ id: key.id }, { revokedAt });
+      await announceRevocation(m, { keyId: key.id });
+    });
+    key.revokedAt = revokedAt;
   }
   return key;
 }

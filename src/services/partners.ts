@@ -4,6 +4,7 @@ import type { PartnerStatus } from '../domain/partner';
 import { PartnerEntity } from '../entities/partner';
 import { IssuedKey, issueKey } from './api-keys';
 import { AppError, badInput, notFound } from './errors';
+import { announceRevocation } from './principal';
 
 /** What an applicant tells us (the ApplyInput of the API). */
 export interface PartnerApplication {
@@ -76,6 +77,7 @@ export async function changeStatus(ds: DataSource, id: string, action: keyof typ
     p.statusReason = reason;
     p.statusChangedAt = new Date();
     await m.getRepository(PartnerEntity).save(p);
+    if (to !== 'APPROVED') await announceRevocation(m, { partnerId: p.id, status: to });
     return p;
   });
 }

@@ -1,5 +1,6 @@
 // Who is calling (resolved from the Bearer key on every request and WebSocket connection), and
 // the one rule that decides whether a caller may use an operation.
+import type { EntityManager } from 'typeorm';
 import { forbidden, unauthenticated } from './errors';
 
 export const PARTNER_SCOPES = ['account', 'orders:read', 'orders:write', 'downloads'] as const;
@@ -57,4 +58,20 @@ export function authorize(p: Principal | null, grants: readonly Grant[]): Princi
     throw forbidden(`PARTNER_${p.partnerStatus}`, `Your partner account is ${p.partnerStatus.toLowerCase()}; an administrator must approve it first.`);
   }
   return p;
+}
+
+/** PostgreSQL NOTIFY channel on which a revoked key or a suspended partner is announced. */
+export const ACCESS_REVOKED_CHANNEL = 'synthbus_access_revoked';
+
+/** What lost access: one key, or every key of a partner (with the partner's new status). */
+export type AccessRevocation = { keyId: string } | { partnerId: string; status: Principal['partnerStatus'] };
+
+/** Announces a revocation to every API process; inside a transaction it is heard only once committed. */
+export async function announceRevocation(m: EntityManager, r: AccessRevocation): Promise<void> {
+  await m.query('SELECT pg_notify($1, $2)', [ACCESS_REVOKED_CHANNEL, JSON.stringify(r)]);
+}
+
+/** Whether a revocation takes access away from a caller who authenticated as `p`. */
+export function revokes(r: AccessRevocation, p: Principal): boolean {
+  return 'keyId' in r ? r.keyId === p.keyId : r.partnerId === p.partnerId;
 }

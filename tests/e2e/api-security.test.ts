@@ -1,5 +1,6 @@
 // Transport-level protections of the API: CSRF prevention, request size, depth and complexity
 // limits, masked internal errors, switchable introspection, and a LISTEN connection that heals.
+import { getIntrospectionQuery } from 'graphql';
 import { Client } from 'pg';
 import { maskError } from '../../src/server/app';
 import { publishOrderEvent } from '../../src/services/order-events';
@@ -30,16 +31,53 @@ test('a request body above the limit gets 413 and a JSON error, not a stack trac
   expect(JSON.stringify(body)).not.toMatch(/at .*\.js/);
 });
 
-test('queries deeper or more complex than the limits are refused before they run', async () => {
+test('queries deeper or more complex than the limits are refused before they run: HTTP 400, QUERY_TOO_DEEP / QUERY_TOO_COMPLEX', async () => {
   const deep = await gql(stack.url, `{ orders { edges { node { images { edges { node { index } } } } } } }`, {}, stack.adminKey);
-  expect(deep.errors?.[0]).toMatchObject({ message: 'Query depth 7 exceeds the limit of 6.', extensions: { code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_DEEP' } });
+  expect(deep.status).toBe(400);
+  expect(deep.errors?.[0]).toMatchObject({ message: 'Query depth limit of 6 exceeded, found 7.', extensions: { code: 'QUERY_TOO_DEEP' } });
   const wide = await gql(stack.url, `{ orders(first: 100) { edges { cursor node { id status size } } } }`, {}, stack.adminKey);
-  expect(wide.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'QUERY_TOO_COMPLEX' });
+  expect(wide.status).toBe(400);
+  expect(wide.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
   // Without `first`, a connection counts as its default page of 20.
   const nested = await gql(stack.url, `{ orders { edges { node { images { edges { cursor } } } } } }`, {}, stack.adminKey);
-  expect(nested.errors?.[0].extensions).toMatchObject({ reason: 'QUERY_TOO_COMPLEX' });
+  expect(nested.errors?.[0].extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
   const fine = await gql(stack.url, `{ orders(first: 10) { edges { cursor node { id status size } } } }`, {}, stack.adminKey);
   expect(fine.errors).toBeUndefined();
+});
+
+test('aliases count: 990 aliased order(id) fields are refused before any resolver runs or any audit row is written', async () => {
+  const before = await gqlOk(stack.url, `{ auditLog(first: 1, filter: { action: "order.read" }) { edges { node { seq } } } }`, {}, stack.adminKey);
+  const id = '00000000-0000-4000-8000-000000000000';
+  const aliased = `{ ${Array.from({ length: 990 }, (_, i) => `o${i}: order(id: "${id}") { id }`).join(' ')} }`;
+  const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.adminKey}` }, body: JSON.stringify({ query: aliased }) });
+  // The body limit of this stack (2kb) refuses it first; with room for it, the alias limit does.
+  expect(res.status).toBe(413);
+  const roomy = await startTestStack({ config: { maxAliases: 15 } });
+  try {
+    const refused = await gql(roomy.url, aliased, {}, roomy.adminKey);
+    expect(refused.status).toBe(400);
+    expect(refused.errors?.[0]).toMatchObject({ message: 'Aliases limit of 15 exceeded, found 990.', extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    const reads = await gqlOk(roomy.url, `{ auditLog(filter: { action: "order.read" }) { edges { node { seq } } } }`, {}, roomy.adminKey);
+    expect(reads.auditLog.edges).toEqual([]);
+  } finally {
+    await roomy.close();
+  }
+  expect(before.auditLog.edges).toEqual([]);
+});
+
+test('GraphiQL\'s introspection query (depth 15) is not refused by the depth limit of 6', async () => {
+  const shallow = await startTestStack({ config: { maxDepth: 6 } });
+  try {
+    const r = await gql(shallow.url, getIntrospectionQuery());
+    expect(r.status).toBe(200);
+    expect(r.errors).toBeUndefined();
+    expect(JSON.stringify(r.data)).toContain('"placeOrder"');
+    // The same depth outside introspection is refused.
+    const deep = await gql(shallow.url, `{ orders { edges { node { images { edges { node { index } } } } } } }`, {}, shallow.adminKey);
+    expect(deep.errors?.[0].extensions?.code).toBe('QUERY_TOO_DEEP');
+  } finally {
+    await shallow.close();
+  }
 });
 
 test('introspection is on by default and can be switched off', async () => {

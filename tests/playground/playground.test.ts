@@ -125,3 +125,18 @@ it('is not served when the playground is switched off', async () => {
     await off.close();
   }
 });
+
+it("loads the schema into the Docs pane: GraphiQL's own introspection query is not refused by the depth limit", async () => {
+  const page = await browser.newPage();
+  const refusals: string[] = [];
+  page.on('response', (r) => {
+    if (r.url().startsWith(stack.url) && r.status() >= 400) refusals.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(`${origin}/playground`);
+  await page.waitForSelector('.graphiql-container');
+  await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+  await page.locator('.graphiql-doc-explorer').getByText('Mutation', { exact: true }).click();
+  await page.locator('.graphiql-doc-explorer').getByText('placeOrder', { exact: true }).waitFor();
+  expect(refusals).toEqual([]);
+  await page.close();
+});
