@@ -43,11 +43,12 @@ export interface Config {
   shardSize: number;
   /** Images generated per engine call inside a shard; progress is recorded after each batch. */
   batchSize: number;
-  /** A shard job not finished within this many seconds is presumed lost and retried. */
-  shardExpireSeconds: number;
+  /** Failed runs of a shard before its order fails (lost leases and database outages do not count). */
   shardRetryLimit: number;
-  /** How often pg-boss maintenance looks for expired (lost) shard jobs. */
-  maintenanceSeconds: number;
+  /** How often a worker heartbeats and every process looks for lapsed shard leases. */
+  heartbeatSeconds: number;
+  /** A worker silent this long loses its shards to the queue. */
+  leaseSeconds: number;
   workerConcurrency: number;
   bundleDirs: string[] | undefined;
   provider: ProviderName;
@@ -114,9 +115,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditCheckpointSeconds: int(env, 'SYNTHBUS_AUDIT_CHECKPOINT_SECONDS', 300, 0),
     shardSize: int(env, 'SYNTHBUS_SHARD_SIZE', 16, 1),
     batchSize: int(env, 'SYNTHBUS_BATCH_SIZE', 4, 1),
-    shardExpireSeconds: int(env, 'SYNTHBUS_SHARD_EXPIRE_SECONDS', 900, 1),
     shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
-    maintenanceSeconds: int(env, 'SYNTHBUS_MAINTENANCE_SECONDS', 30, 1),
+    heartbeatSeconds: int(env, 'SYNTHBUS_HEARTBEAT_SECONDS', 3, 1),
+    leaseSeconds: int(env, 'SYNTHBUS_LEASE_SECONDS', 15, 2),
     workerConcurrency: int(env, 'SYNTHBUS_WORKER_CONCURRENCY', 1, 1),
     bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
     provider: provider(env.SYNTHBUS_PROVIDER),

@@ -14,7 +14,8 @@ import { Pool } from 'pg';
 import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
-import { openQueue } from '../db/queue';
+import { startLeaseKeeper } from '../db/leases';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
@@ -32,6 +33,7 @@ import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
 import { RateLimits, rateLimitedAuthentication } from './rate-limits';
 import { RevocationListener } from './revocation-listener';
 import { SocketSessions } from './socket-sessions';
+import { formatUnavailable, unavailableError, unavailablePlugin } from './unavailable';
 import { serveWebSocket } from './websocket';
 
 export interface ApiHandle {
@@ -79,17 +81,18 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
   const ds = await openAppDataSource(url);
-  const boss = await openQueue(url);
+  // Every API replica also hands back the shards of workers that went silent (one at a time).
+  const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
   const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
-  const deps: ResolverDeps = { ds, boss, config, hub, delivery };
+  const deps: ResolverDeps = { ds, config, hub, delivery };
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
   const rateLimits = new RateLimits(rateLimitPool, config.rateLimits);
   const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
-  const format = maskError(dev, log, !config.introspection);
+  const format = formatUnavailable(maskError(dev, log, !config.introspection));
   const limits: QueryLimits = { maxDepth: config.maxDepth, maxComplexity: config.maxComplexity, maxAliases: config.maxAliases };
 
   const app = express();
@@ -129,6 +132,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
       costPlugin,
+      unavailablePlugin,
       // The landing page (Apollo Sandbox) loads from a CDN; the playground route replaces it.
       ApolloServerPluginLandingPageDisabled(),
     ],
@@ -147,6 +151,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
           await admit(principal, ip);
           return requestContext(deps, principal, ip);
         } catch (e) {
+          if (isDatabaseUnavailable(e)) throw unavailableError();
           if (e instanceof GraphQLError && e.extensions.code === 'UNAUTHENTICATED') throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
           throw e;
         }
@@ -174,8 +179,8 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       checkpointing.stop();
       await revocations.close();
       await rateLimitPool.end();
+      await leases.stop();
       await hub.close();
-      await boss.stop({ graceful: false, wait: true });
       await ds.destroy();
     },
   };
