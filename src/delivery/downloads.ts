@@ -2,7 +2,7 @@
 // link into the archive plan that the HTTP route streams. Orders are read through scopedOrders, so
 // a link can never reach another partner's rows even if the token check were wrong.
 import { DataSource } from 'typeorm';
-import { OrderEntity } from '../entities/order';
+import { CertificateEntity, OrderEntity } from '../entities/order';
 import { toCertificateFile, PublishedKey } from '../privacy/certificate-file';
 import { AppError } from '../services/errors';
 import { findModel } from '../services/models';
@@ -50,6 +50,11 @@ async function completedOrder(deps: DeliveryDeps, who: PartnerPrincipal, orderId
   return order;
 }
 
+/** The certificate.json a cohort's archive carries; the API serves the same bytes as Certificate.file. */
+export function certificateJson(cert: CertificateEntity, keys: PublishedKey[]): string {
+  return toCertificateFile({ certificateId: cert.id, keyId: cert.keyId, payload: cert.payload, signature: cert.signature, passed: cert.passed, reason: cert.reason }, keys);
+}
+
 /** A link to /downloads/<token> (under the public URL when configured), for the calling partner only. */
 export async function createDownloadLink(
   deps: DeliveryDeps,
@@ -87,10 +92,7 @@ async function buildDownload(deps: DeliveryDeps, who: PartnerPrincipal, order: O
     {
       size: order.size,
       images: images.map((i) => ({ index: i.idx, birads: i.birads, seed: i.seed, nnDistance: i.nnDistance, sha256: i.sha256, bytes: i.bytes, crc32: i.crc32 })),
-      certificateJson: toCertificateFile(
-        { certificateId: cert.id, keyId: cert.keyId, payload: cert.payload, signature: cert.signature, passed: cert.passed, reason: cert.reason },
-        keys,
-      ),
+      certificateJson: certificateJson(cert, keys),
       modelCard: model.modelCard ?? `# ${model.name}\n\nThe model bundle \`${model.modelId}\` ships no model card.\n`,
       datasetCard: datasetCard({
         orderId: order.id,

@@ -47,6 +47,21 @@ export interface OrderProgress {
   deliveredByClass: ClassCount[];
   certificateId: string | null;
   failureReason: string | null;
+  /** When the first worker started the order (ISO 8601); null while queued. */
+  startedAt: string | null;
+}
+
+/**
+ * Seconds until the order completes at the rate it has delivered images since it started, as of
+ * `at` (rounded up): null until it runs and has delivered one, and once it failed or was
+ * cancelled; 0 once completed.
+ */
+export function estimateSecondsLeft(p: Pick<OrderProgress, 'status' | 'size' | 'delivered' | 'startedAt'>, at: string): number | null {
+  if (p.status === OrderStatus.COMPLETED) return 0;
+  if (p.status !== OrderStatus.RUNNING || !p.startedAt || p.delivered === 0) return null;
+  const elapsedSeconds = (Date.parse(at) - Date.parse(p.startedAt)) / 1000;
+  if (!(elapsedSeconds > 0)) return null;
+  return Math.ceil((elapsedSeconds / p.delivered) * (p.size - p.delivered));
 }
 
 export interface OrderEvent extends OrderProgress {

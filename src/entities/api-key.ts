@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Scope } from '../domain/partner';
 
 export type KeyRole = 'ADMIN' | 'PARTNER';
 
@@ -12,7 +13,7 @@ export class ApiKeyEntity {
   @Column('text', { name: 'token_prefix' }) tokenPrefix: string;
   /** sha256 of the whole token; the token itself is never stored. */
   @Column('text', { name: 'token_hash' }) tokenHash: string;
-  @Column('text', { array: true }) scopes: string[];
+  @Column('text', { array: true }) scopes: Scope[];
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'last_used_at', nullable: true }) lastUsedAt: Date | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;

@@ -42,7 +42,7 @@ mutation AcceptAgreement($version: Int!) {
   {
     query: `# 3. Issue an API key for ordering and downloading. Its secret is shown once.
 mutation IssueKey {
-  issueApiKey(name: "playground", scopes: ["account", "orders:read", "orders:write", "downloads"]) {
+  issueApiKey(name: "playground", scopes: [ACCOUNT, ORDERS_READ, ORDERS_WRITE, DOWNLOADS]) {
     key { id scopes }
     secret
   }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Scope } from '../domain/partner';
 import { ApiKey, IssuedApiKey } from '../schema/api-key';
 import { issueKey, listKeys, revokeKey, validateScopes } from '../services/api-keys';
 import type { Grant, Principal } from '../services/principal';
@@ -8,20 +9,25 @@ import type { GraphQLContext } from './context';
 @Resolver()
 export class ApiKeyResolver {
   @Authorized<Grant>('ADMIN', 'account:any-status')
-  @Query(() => [ApiKey], { description: "The caller's keys (admins: the admin keys)." })
+  @Query(() => [ApiKey], { description: "The caller's keys, revoked ones included, oldest first (admins: the admin keys). Needs the ACCOUNT scope." })
   apiKeys(@Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     return listKeys(ctx.ds, who.partnerId);
   }
 
   @Authorized<Grant>('ADMIN', 'account')
-  @Mutation(() => IssuedApiKey, { description: 'Issue a key. The secret is returned once. Partners need an approved account.' })
-  async issueApiKey(@Arg('name') name: string, @Arg('scopes', () => [String]) scopes: string[], @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<IssuedApiKey> {
+  @Mutation(() => IssuedApiKey, { description: 'Issue a key. The secret is returned once. Partners need an approved account and the ACCOUNT scope.' })
+  async issueApiKey(
+    @Arg('name', { description: 'What the key is for, 1 to 100 characters (e.g. "training pipeline").' }) name: string,
+    @Arg('scopes', () => [Scope], { description: 'What the key may do; at least one scope (repeats are ignored).' }) scopes: Scope[],
+    @Caller() who: Principal,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<IssuedApiKey> {
     return issueKey(ctx.ds, { partnerId: who.partnerId, name, scopes: validateScopes(scopes) });
   }
 
   @Authorized<Grant>('ADMIN', 'account:any-status')
-  @Mutation(() => ApiKey)
-  revokeApiKey(@Arg('id', () => ID) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
+  @Mutation(() => ApiKey, { description: 'Revoke a key at once. Revoking twice is harmless; a revoked key stays listed.' })
+  revokeApiKey(@Arg('id', () => ID, { description: 'The key to revoke (ApiKey.id): one of your own (admins: any).' }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
     return revokeKey(ctx.ds, who, id);
   }
 }

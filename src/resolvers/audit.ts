@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { queryAudit, verifyAudit } from '../audit/log';
 import { AuditConnection, AuditFilterInput, AuditVerification } from '../schema/audit';
-import { pageInfoOf } from '../schema/common';
+import { PAGE_ARGS, pageInfoOf } from '../schema/common';
 import { badInput } from '../services/errors';
 import { pageSize } from '../services/order-access';
 import type { Grant } from '../services/principal';
@@ -12,9 +12,9 @@ export class AuditResolver {
   @Authorized<Grant>('ADMIN')
   @Query(() => AuditConnection, { description: 'The audit log, oldest first. Admins only.' })
   async auditLog(
-    @Arg('filter', () => AuditFilterInput, { nullable: true }) filter: AuditFilterInput | null,
-    @Arg('first', () => Int, { nullable: true }) first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('filter', () => AuditFilterInput, { nullable: true, description: 'Only the entries that match; all when omitted.' }) filter: AuditFilterInput | null,
+    @Arg('first', () => Int, { nullable: true, description: PAGE_ARGS.first }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: PAGE_ARGS.after }) after: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuditConnection> {
     const limit = pageSize(first);

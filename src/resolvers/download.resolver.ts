@@ -8,10 +8,10 @@ import type { GraphQLContext } from './context';
 @Resolver()
 export class DownloadResolver {
   @Authorized<Grant>('downloads')
-  @Mutation(() => DownloadLink, { description: "A signed, expiring download link for one of your completed orders' cohort." })
+  @Mutation(() => DownloadLink, { description: "A signed, expiring download link for one of your completed orders' cohort. Needs DOWNLOADS." })
   createDownloadLink(
-    @Arg('orderId', () => ID) orderId: string,
-    @Arg('format', () => ArchiveFormatEnum, { defaultValue: ArchiveFormatEnum.ZIP }) format: ArchiveFormatEnum,
+    @Arg('orderId', () => ID, { description: 'A COMPLETED order of yours.' }) orderId: string,
+    @Arg('format', () => ArchiveFormatEnum, { defaultValue: ArchiveFormatEnum.ZIP, description: 'The archive format; ZIP when omitted.' }) format: ArchiveFormatEnum,
     @CallingPartner() who: PartnerPrincipal,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DownloadLink> {

@@ -8,13 +8,13 @@ import type { GraphQLContext } from './context';
 
 @Resolver()
 export class ModelResolver {
-  @Query(() => [Model], { description: 'The loaded model bundles. Public.' })
+  @Query(() => [Model], { description: 'The model bundles the workers serve, by modelId. Public.' })
   models(@Ctx() ctx: GraphQLContext): Promise<ModelSummary[]> {
     return listModels(ctx.ds);
   }
 
-  @Query(() => Model)
-  async model(@Arg('modelId', () => ID) modelId: string, @Ctx() ctx: GraphQLContext): Promise<ModelSummary> {
+  @Query(() => Model, { description: 'One loaded model bundle; NOT_FOUND when no worker serves it. Public.' })
+  async model(@Arg('modelId', () => ID, { description: 'The model id (Model.modelId).' }) modelId: string, @Ctx() ctx: GraphQLContext): Promise<ModelSummary> {
     const m = await findModel(ctx.ds, modelId);
     if (!m) throw notFound('model', modelId);
     return m;

@@ -1,6 +1,6 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { OrderEvent } from '../domain/order';
-import { OrderProgressEvent } from '../schema/progress';
+import { OrderProgressEvent, progressEventOf } from '../schema/progress';
 import { scopedOrders } from '../services/order-access';
 import { orderProgress } from '../services/order-events';
 import { callerOf } from './authorization';
@@ -35,10 +35,10 @@ async function* progressStream(ctx: GraphQLContext, orderId: string): AsyncGener
 export class ProgressResolver {
   @Authorized(ORDER_READERS)
   @Subscription(() => OrderProgressEvent, {
-    description: 'Progress of one of your orders: a SNAPSHOT first, then events until it finishes.',
+    description: 'Progress of one of your orders over WebSocket (graphql-ws): a SNAPSHOT first, then every event until it ends. Needs ORDERS_READ.',
     subscribe: ({ args, context }) => progressStream(context as GraphQLContext, (args as { orderId: string }).orderId),
   })
-  orderProgress(@Arg('orderId', () => ID) _orderId: string, @Root() event: OrderEvent): OrderEvent {
-    return event;
+  orderProgress(@Arg('orderId', () => ID, { description: 'The order to follow (one of yours; admins: any).' }) _orderId: string, @Root() event: OrderEvent): OrderProgressEvent {
+    return progressEventOf(event);
   }
 }

@@ -88,15 +88,26 @@ export class ScopedOrders {
     return order;
   }
 
-  /** Newest first; the cursor is the last item's (createdAt, id). */
-  async list(filter: OrderFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<OrderEntity>> {
-    const limit = pageSize(first);
-    const qb = this.ds.getRepository(OrderEntity).createQueryBuilder('o').orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
+  /** The caller's orders that match the filter. */
+  private filtered(filter: OrderFilter) {
+    const qb = this.ds.getRepository(OrderEntity).createQueryBuilder('o');
     if (this.who.role !== 'ADMIN') qb.andWhere('o.partner_id = :pid', { pid: this.who.partnerId });
     if (filter.status?.length) qb.andWhere('o.status IN (:...st)', { st: filter.status });
     if (filter.modelId) qb.andWhere('o.model_id = :mid', { mid: filter.modelId });
     if (filter.createdAfter) qb.andWhere('o.created_at >= :ca', { ca: filter.createdAfter });
     if (filter.createdBefore) qb.andWhere('o.created_at < :cb', { cb: filter.createdBefore });
+    return qb;
+  }
+
+  /** How many of the caller's orders match the filter (every page). */
+  count(filter: OrderFilter): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  /** Newest first; the cursor is the last item's (createdAt, id). */
+  async list(filter: OrderFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<OrderEntity>> {
+    const limit = pageSize(first);
+    const qb = this.filtered(filter).orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
     if (after) {
       const [at, id] = decodeCursor(after, 'after');
       if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(Date.parse(at))) {

@@ -11,14 +11,14 @@ export const ORDER_EVENTS_CHANNEL = 'synthbus_order_events';
  */
 export async function progressOfOrders(m: DataSource | EntityManager, orderIds: readonly string[]): Promise<Map<string, OrderProgress>> {
   const rows = (await m.query(
-    `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, c.id AS certificate_id,
+    `SELECT o.id, o.status, o.size, o.counts, o.failure_reason, o.started_at, c.id AS certificate_id,
             (SELECT COALESCE(json_agg(json_build_object('birads', birads, 'count', n)), '[]'::json)
                FROM (SELECT birads, count(*)::int AS n FROM order_images WHERE order_id = o.id GROUP BY birads) g) AS delivered,
             (SELECT COALESCE(sum(rejections), 0)::int FROM order_images WHERE order_id = o.id) AS rejected
        FROM orders o LEFT JOIN certificates c ON c.order_id = o.id
       WHERE o.id = ANY($1::uuid[])`,
     [orderIds],
-  )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
+  )) as { id: string; status: OrderStatus; size: number; counts: ClassCount[]; failure_reason: string | null; started_at: Date | null; certificate_id: string | null; delivered: ClassCount[]; rejected: number }[];
   return new Map(
     rows.map((o) => {
       const got = new Map(o.delivered.map((d) => [d.birads, d.count]));
@@ -32,6 +32,7 @@ export async function progressOfOrders(m: DataSource | EntityManager, orderIds: 
         deliveredByClass,
         certificateId: o.certificate_id,
         failureReason: o.failure_reason,
+        startedAt: o.started_at?.toISOString() ?? null,
       };
       return [o.id, progress];
     }),

@@ -55,7 +55,7 @@ export function authorize(p: Principal | null, grants: readonly Grant[]): Princi
   const scope: Scope = grant === 'account:any-status' ? 'account' : grant;
   if (!p.scopes.includes(scope)) throw forbidden('MISSING_SCOPE', `This API key lacks the "${scope}" scope.`);
   if (grant !== 'account:any-status' && p.partnerStatus !== 'APPROVED') {
-    throw forbidden(`PARTNER_${p.partnerStatus}`, `Your partner account is ${p.partnerStatus.toLowerCase()}; an administrator must approve it first.`);
+    throw forbidden(`PARTNER_${p.partnerStatus}`, `Your partner account is ${p.partnerStatus.toLowerCase()}; ${{ PENDING: 'an administrator must approve it first', SUSPENDED: 'an administrator suspended it (`me { statusReason }` says why) and must reinstate it', REJECTED: 'its application was declined (`me { statusReason }` says why)' }[p.partnerStatus]}.`);
   }
   return p;
 }

@@ -178,7 +178,7 @@ describe('refused links', () => {
   });
 
   it('refuses a key without the downloads scope, and audits it', async () => {
-    const { issueApiKey } = await gqlOk(stack.url, 'mutation { issueApiKey(name: "read only", scopes: ["orders:read"]) { secret } }', {}, a.accountKey);
+    const { issueApiKey } = await gqlOk(stack.url, 'mutation { issueApiKey(name: "read only", scopes: [ORDERS_READ]) { secret } }', {}, a.accountKey);
     expect(await refusal(url, issueApiKey.secret)).toMatchObject({ status: 403, code: 'FORBIDDEN', reason: 'MISSING_SCOPE' });
     const reasons = (await auditEntries('download.refused')).filter((e) => e.actor === `partner:${a.partnerId}`).map((e) => e.detail.reason);
     expect(reasons[reasons.length - 1]).toBe('MISSING_SCOPE');

@@ -22,7 +22,7 @@ test('a partner orders a cohort and receives it with a verifiable certificate', 
   // Apply (no key needed): a pending account and an "account"-scoped key, shown once.
   const applied = await gqlOk(url, `mutation { apply(input: { name: "Dr. Ana Souza", institution: "Hospital Universitario", contactEmail: "ana@example.org", purpose: "Benchmark BI-RADS classifiers" }) { partner { id status } apiKey { scopes } secret } }`);
   expect(applied.apply.partner.status).toBe('PENDING');
-  expect(applied.apply.apiKey.scopes).toEqual(['account']);
+  expect(applied.apply.apiKey.scopes).toEqual(['ACCOUNT']);
   const partnerId: string = applied.apply.partner.id;
   const accountKey: string = applied.apply.secret;
 
@@ -38,7 +38,7 @@ test('a partner orders a cohort and receives it with a verifiable certificate', 
   expect(accepted.acceptAgreement.agreementVersion).toBe(currentAgreement.version);
 
   // A working key, shown once; listings show only its prefix.
-  const issued = await gqlOk(url, `mutation { issueApiKey(name: "pipeline", scopes: ["orders:read", "orders:write", "downloads"]) { secret key { id tokenPrefix } } }`, {}, accountKey);
+  const issued = await gqlOk(url, `mutation { issueApiKey(name: "pipeline", scopes: [ORDERS_READ, ORDERS_WRITE, DOWNLOADS]) { secret key { id tokenPrefix } } }`, {}, accountKey);
   const key: string = issued.issueApiKey.secret;
   expect(key.startsWith(issued.issueApiKey.key.tokenPrefix)).toBe(true);
   const listed = await gqlOk(url, `{ apiKeys { id tokenPrefix } }`, {}, accountKey);

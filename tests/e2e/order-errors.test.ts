@@ -126,7 +126,7 @@ describe('authentication and the agreement', () => {
   });
 
   test('a revoked key', async () => {
-    const issued = await gqlOk(stack.url, `mutation { issueApiKey(name: "temp", scopes: ["orders:read"]) { secret key { id } } }`, {}, alice.accountKey);
+    const issued = await gqlOk(stack.url, `mutation { issueApiKey(name: "temp", scopes: [ORDERS_READ]) { secret key { id } } }`, {}, alice.accountKey);
     await gqlOk(stack.url, `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: issued.issueApiKey.key.id }, alice.accountKey);
     const r = await gql(stack.url, `{ orders { edges { cursor } } }`, {}, issued.issueApiKey.secret);
     expect(r.status).toBe(401);
@@ -152,7 +152,7 @@ describe('authentication and the agreement', () => {
   test('a pending partner cannot order; a suspended one is refused until reinstated', async () => {
     const applied = await gqlOk(stack.url, `mutation { apply(input: { name: "Carol", institution: "C", contactEmail: "c@example.org", purpose: "p" }) { partner { id status } secret } }`);
     expect(applied.apply.partner.status).toBe('PENDING');
-    await expectError(`mutation { issueApiKey(name: "x", scopes: ["orders:write"]) { secret } }`, {}, applied.apply.secret, 'FORBIDDEN', 'PARTNER_PENDING');
+    await expectError(`mutation { issueApiKey(name: "x", scopes: [ORDERS_WRITE]) { secret } }`, {}, applied.apply.secret, 'FORBIDDEN', 'PARTNER_PENDING');
     await gqlOk(stack.url, `mutation($id: ID!) { suspendPartner(id: $id, reason: "audit pending") { status } }`, { id: bob.partnerId }, stack.adminKey);
     await expectError(QUOTE, { i: input() }, bob.key, 'FORBIDDEN', 'PARTNER_SUSPENDED');
     await expectError(`mutation($id: ID!) { approvePartner(id: $id) { status } }`, { id: bob.partnerId }, stack.adminKey, 'CONFLICT', 'PARTNER_STATE', undefined, /Cannot approve a partner that is suspended/);

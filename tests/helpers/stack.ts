@@ -166,8 +166,8 @@ export async function createApprovedPartner(stack: Pick<TestStack, 'url' | 'admi
   await gqlOk(stack.url, `mutation($v: Int!) { acceptAgreement(version: $v) { agreementVersion } }`, { v: currentAgreement.version }, accountKey);
   const issued = await gqlOk(
     stack.url,
-    `mutation($s: [String!]!) { issueApiKey(name: "tests", scopes: $s) { secret key { id } } }`,
-    { s: [...PARTNER_SCOPES] },
+    `mutation { issueApiKey(name: "tests", scopes: [ACCOUNT, ORDERS_READ, ORDERS_WRITE, DOWNLOADS]) { secret key { id } } }`,
+    {},
     accountKey,
   );
   return { partnerId, key: issued.issueApiKey.secret, keyId: issued.issueApiKey.key.id, accountKey };
@@ -181,7 +181,7 @@ export function collectProgress(wsUrl: string, key: string | null, orderId: stri
     client.subscribe(
       {
         query: `subscription($id: ID!) { orderProgress(orderId: $id) {
-          type orderId status size delivered rejected deliveredByClass { birads count } certificateId failureReason index birads nnDistance } }`,
+          type orderId status size delivered rejected deliveredByClass { birads count } certificateId failureReason index birads nnDistance estimatedSecondsLeft } }`,
         variables: { id: orderId },
       },
       {

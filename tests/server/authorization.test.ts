@@ -43,12 +43,12 @@ describe('authorize', () => {
     expect(refusal(partner({ scopes: ['account'] }), ['ADMIN', 'orders:write'])).toEqual({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', message: 'This API key lacks the "orders:write" scope.' });
   });
 
-  it.each(['PENDING', 'SUSPENDED', 'REJECTED'] as const)('refuses a %s partner unless the grant takes any status', (status) => {
-    expect(refusal(partner({ partnerStatus: status }), ['orders:read'])).toEqual({
-      code: 'FORBIDDEN',
-      reason: `PARTNER_${status}`,
-      message: `Your partner account is ${status.toLowerCase()}; an administrator must approve it first.`,
-    });
+  it.each([
+    ['PENDING', 'Your partner account is pending; an administrator must approve it first.'],
+    ['SUSPENDED', 'Your partner account is suspended; an administrator suspended it (`me { statusReason }` says why) and must reinstate it.'],
+    ['REJECTED', 'Your partner account is rejected; its application was declined (`me { statusReason }` says why).'],
+  ] as const)('refuses a %s partner, saying what it takes, unless the grant takes any status', (status, message) => {
+    expect(refusal(partner({ partnerStatus: status }), ['orders:read'])).toEqual({ code: 'FORBIDDEN', reason: `PARTNER_${status}`, message });
     expect(refusal(partner({ partnerStatus: status, scopes: ['account'] }), ['account:any-status'])).toBeNull();
     expect(refusal(partner({ partnerStatus: status, scopes: ['orders:read'] }), ['account:any-status'])).toMatchObject({ reason: 'MISSING_SCOPE' });
   });

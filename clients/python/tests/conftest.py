@@ -27,7 +27,7 @@ SERVER_DIR = Path(os.environ.get("SYNTHBUS_SERVER_DIR", REPO_ROOT))
 MAIN_JS = SERVER_DIR / "dist" / "src" / "main.js"
 FIXTURE_BUNDLE = SERVER_DIR / "tests" / "fixtures" / "tiny-bundle"
 START_TIMEOUT_S = 120
-PARTNER_SCOPES = ["account", "orders:read", "orders:write", "downloads"]
+PARTNER_SCOPES = ["ACCOUNT", "ORDERS_READ", "ORDERS_WRITE", "DOWNLOADS"]
 
 
 @dataclass
@@ -123,7 +123,7 @@ def make_partner(server: Server, name: str) -> Partner:
     with Client(server.url, api_key=applied["secret"]) as account:
         account.execute("mutation($v: Int!) { acceptAgreement(version: $v) { agreementVersion } }", {"v": version})
         issued = account.execute(
-            "mutation($s: [String!]!) { issueApiKey(name: \"python tests\", scopes: $s) { secret key { id } } }",
+            "mutation($s: [Scope!]!) { issueApiKey(name: \"python tests\", scopes: $s) { secret key { id } } }",
             {"s": PARTNER_SCOPES},
         )["issueApiKey"]
     return Partner(applied["partner"]["id"], issued["secret"], issued["key"]["id"], applied["secret"])

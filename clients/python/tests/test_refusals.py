@@ -11,7 +11,7 @@ from conftest import Partner, Server, make_partner
 @pytest.fixture(scope="module")
 def revoked_key(server: Server, partner: Partner) -> str:
     with Client(server.url, api_key=partner.account_key) as account:
-        issued = account.execute('mutation { issueApiKey(name: "to revoke", scopes: ["orders:read"]) { secret key { id } } }')["issueApiKey"]
+        issued = account.execute('mutation { issueApiKey(name: "to revoke", scopes: [ORDERS_READ]) { secret key { id } } }')["issueApiKey"]
         account.execute("mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }", {"id": issued["key"]["id"]})
     return str(issued["secret"])
 
