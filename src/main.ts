@@ -1,10 +1,13 @@
 // The single entry point: node dist/src/main.js start|api|worker|migrate|admin-key|audit verify
 import 'reflect-metadata';
+import path from 'node:path';
 import { Config, loadConfig } from './config';
+import { checkpointFiles, trustedCheckpoints } from './audit/checkpoints';
 import { appendAudit, verifyAudit } from './audit/log';
 import { openAppDataSource } from './db/data-source';
 import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
+import { ensureAppLogin } from './db/roles';
 import { isDatabaseUnavailable } from './db/unavailable';
 import { startApi } from './server/app';
 import { issueKey, listKeys } from './services/api-keys';
@@ -101,21 +104,25 @@ async function start(config: Config): Promise<void> {
   const stops: (() => Promise<void>)[] = [];
   onShutdown(stops);
   let url = config.databaseUrl;
+  // The serving processes log in as the app's own role: the dedicated login (embedded default), not the owner.
+  let serving = config.appDatabaseUrl;
   if (!url) {
     const db = await startEmbeddedDatabase(config.dataDir, log);
     stops.push(db.stop);
     url = db.url;
+    serving = await ensureAppLogin(url, path.join(config.dataDir, 'pg-app-password'));
     log(`embedded PostgreSQL running, data in ${config.dataDir}/pg`);
   }
   await migrate(url, log);
-  const api = await startApi(config, url, log);
+  serving ??= url;
+  const api = await startApi(config, serving, log);
   stops.push(api.close);
-  const worker = await startWorker(config, url, log);
+  const worker = await startWorker(config, serving, log);
   stops.push(worker.close);
-  const ds = await openAppDataSource(url, 1);
+  const ds = await openAppDataSource(serving, 1);
   const firstStart = (await listKeys(ds, null)).length === 0;
   await ds.destroy();
-  if (firstStart) await printAdminKey(url, 'bootstrap admin');
+  if (firstStart) await printAdminKey(serving, 'bootstrap admin');
   log(
     firstStart
       ? 'The admin key above is printed only on this first start.'
@@ -150,9 +157,10 @@ async function main(argv: string[]): Promise<void> {
       if (sub !== 'verify') throw new Error(USAGE);
       return withDatabase(config, async (url) => {
         const ds = await openAppDataSource(config.appDatabaseUrl ?? url, 1);
-        const r = await verifyAudit(ds);
+        const r = await verifyAudit(ds, await trustedCheckpoints(ds, checkpointFiles(config)));
         await ds.destroy();
-        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}`);
+        const signed = r.checkpoint ? `signed head seq ${r.checkpoint.seq} (${r.checkpoint.signedAt}) matched, ${r.unsigned} entries after it` : 'no signed head';
+        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}; ${signed}`);
         log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
         process.exitCode = 1;
       });
