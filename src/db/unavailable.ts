@@ -3,7 +3,8 @@
 const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 // SQLSTATE class 08 (connection exception) and the shutdown/startup states of class 57.
 const TRANSIENT_SQLSTATES = /^(08...|57P01|57P02|57P03)$/;
-const CONNECTION_MESSAGES = /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|terminating connection|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
+// TypeORM's "Query runner already released": its connection died mid-transaction and was let go.
+const CONNECTION_MESSAGES = /Query runner already released|Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect|terminating connection|is not currently accepting connections|the database system is (starting up|shutting down|in recovery mode)/i;
 
 function causes(e: unknown): unknown[] {
   const seen: unknown[] = [];

@@ -17,7 +17,7 @@ export function unavailableError(): GraphQLError {
 /** Wraps formatError: an outage is reported as such, never masked as an internal error. */
 export function formatUnavailable(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError =>
-    isDatabaseUnavailable(error) ? { message: MESSAGE, locations: formatted.locations, path: formatted.path, extensions: EXTENSIONS } : format(formatted, error);
+    formatted.extensions?.code === EXTENSIONS.code || isDatabaseUnavailable(error) ? { message: MESSAGE, locations: formatted.locations, path: formatted.path, extensions: EXTENSIONS } : format(formatted, error);
 }
 
 /** A response carrying an outage error gets status 503 and Retry-After. */
