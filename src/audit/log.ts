@@ -15,6 +15,18 @@ export interface AuditInput {
   detail?: Record<string, unknown>;
 }
 
+// text and jsonb refuse U+0000, jsonb also unpaired surrogates; a refused request that carried them (a NUL in a
+// name) must still be audited, so they are stored as U+FFFD.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function storable<T>(value: T): T | string {
+  return typeof value === 'string' ? value.replace(UNSTORABLE, '\ufffd') : value;
+}
+
+function storableInJsonb(_key: string, value: unknown): unknown {
+  return storable(value);
+}
+
 // One chain means one writer at a time; a transaction-scoped advisory lock serialises appends
 // across every API and worker process without blocking readers.
 const AUDIT_LOCK = 0x5b05a0d1;
@@ -26,14 +38,14 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
     const fields: ChainFields = {
       seq: last ? Number(last.seq) + 1 : 1,
       at: new Date(),
-      actor: input.actor,
+      actor: storable(input.actor),
       keyId: input.keyId ?? null,
-      action: input.action,
-      targetType: input.targetType ?? null,
-      targetId: input.targetId ?? null,
+      action: storable(input.action),
+      targetType: storable(input.targetType ?? null),
+      targetId: storable(input.targetId ?? null),
       outcome: input.outcome ?? 'ok',
       // Hashed as it will read back from jsonb: plain JSON values only.
-      detail: JSON.parse(JSON.stringify(input.detail ?? {})) as Record<string, unknown>,
+      detail: JSON.parse(JSON.stringify(input.detail ?? {}, storableInJsonb)) as Record<string, unknown>,
       prevHash: last ? last.hash : GENESIS_HASH,
     };
     const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });
@@ -61,16 +73,27 @@ export interface AuditFilter {
   limit: number;
 }
 
-export async function queryAudit(ds: DataSource, f: AuditFilter): Promise<AuditEntryEntity[]> {
-  const qb = ds.getRepository(AuditEntryEntity).createQueryBuilder('a').orderBy('a.seq', 'ASC').limit(f.limit);
+/** The entries that match the filter's fields (the page's cursor and limit aside). */
+function matching(ds: DataSource, f: Omit<AuditFilter, 'afterSeq' | 'limit'>) {
+  const qb = ds.getRepository(AuditEntryEntity).createQueryBuilder('a');
   if (f.action) qb.andWhere('a.action = :action', { action: f.action });
   if (f.actor) qb.andWhere('a.actor = :actor', { actor: f.actor });
   if (f.targetId) qb.andWhere('a.target_id = :targetId', { targetId: f.targetId });
   if (f.outcome) qb.andWhere('a.outcome = :outcome', { outcome: f.outcome });
   if (f.since) qb.andWhere('a.at >= :since', { since: f.since });
   if (f.until) qb.andWhere('a.at < :until', { until: f.until });
+  return qb;
+}
+
+export async function queryAudit(ds: DataSource, f: AuditFilter): Promise<AuditEntryEntity[]> {
+  const qb = matching(ds, f).orderBy('a.seq', 'ASC').limit(f.limit);
   if (f.afterSeq !== undefined) qb.andWhere('a.seq > :afterSeq', { afterSeq: f.afterSeq });
   return qb.getMany();
+}
+
+/** How many entries match the filter, on every page. */
+export function countAudit(ds: DataSource, f: Omit<AuditFilter, 'afterSeq' | 'limit'>): Promise<number> {
+  return matching(ds, f).getCount();
 }
 
 export interface ChainVerifyResult {

@@ -1,10 +1,12 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { queryAudit, verifyAudit } from '../audit/log';
+import { countAudit, queryAudit, verifyAudit } from '../audit/log';
+import type { AuditEntryEntity } from '../entities/audit-entry';
 import { AuditConnection, AuditFilterInput, AuditVerification } from '../schema/audit';
-import { PAGE_ARGS, pageInfoOf } from '../schema/common';
+import { PAGE_ARGS } from '../schema/common';
 import { badInput } from '../services/errors';
-import { pageSize } from '../services/order-access';
+import { Page, pageSize } from '../services/order-access';
 import type { Grant } from '../services/principal';
+import { connectionOf } from './connection';
 import type { GraphQLContext } from './context';
 
 @Resolver()
@@ -21,19 +23,17 @@ export class AuditResolver {
     const afterSeq = after == null ? undefined : Number(after);
     if (afterSeq !== undefined && !Number.isSafeInteger(afterSeq)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
     const f = filter ?? {};
-    const rows = await queryAudit(ctx.ds, {
+    const fields = {
       action: f.action ?? undefined,
       actor: f.actor ?? undefined,
       targetId: f.targetId ?? undefined,
       outcome: f.outcome ?? undefined,
       since: f.since ?? undefined,
       until: f.until ?? undefined,
-      afterSeq,
-      limit: limit + 1,
-    });
-    const items = rows.slice(0, limit);
-    const cursorOf = (e: { seq: number }) => String(e.seq);
-    return { edges: items.map((e) => ({ cursor: cursorOf(e), node: e })), pageInfo: pageInfoOf(items, rows.length > limit, cursorOf, after) };
+    };
+    const rows = await queryAudit(ctx.ds, { ...fields, afterSeq, limit: limit + 1 });
+    const page: Page<AuditEntryEntity> = { items: rows.slice(0, limit), hasNextPage: rows.length > limit, cursorOf: (e) => String(e.seq) };
+    return connectionOf(page, after, (e) => e, () => countAudit(ctx.ds, fields));
   }
 
   @Authorized<Grant>('ADMIN')

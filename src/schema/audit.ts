@@ -1,6 +1,6 @@
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { PageInfo } from './common';
+import { PAGE_ARGS, PageInfo } from './common';
 
 @ObjectType({ description: 'One entry of the append-only, hash-chained audit log: who did what to what, and how it ended.' })
 export class AuditEntry {
@@ -27,6 +27,7 @@ export class AuditEdge {
 export class AuditConnection {
   @Field(() => [AuditEdge], { description: 'The entries of this page, by ascending seq.' }) edges: AuditEdge[];
   @Field(() => PageInfo, { description: 'Where this page sits.' }) pageInfo: PageInfo;
+  @Field(() => Int, { description: PAGE_ARGS.totalCount }) readonly totalCount: Promise<number>;
 }
 
 @InputType({ description: 'Which audit entries to list; every given field must match (omitted fields match anything).' })

@@ -63,6 +63,14 @@ describe('totalCount', () => {
     expect(cancelled.orders.totalCount).toBe(1);
   });
 
+  it('counts the audit entries that match the filter', async () => {
+    const { auditLog } = await gqlOk(stack.url, 'query($f: AuditFilterInput) { auditLog(filter: $f, first: 1) { totalCount edges { node { seq } } } }', { f: { action: 'mutation.placeOrder' } }, stack.adminKey);
+    const [{ n }] = await stack.api.deps.ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'mutation.placeOrder'`);
+    expect(n).toBeGreaterThan(1);
+    expect(auditLog.totalCount).toBe(n);
+    expect(auditLog.edges).toHaveLength(1);
+  });
+
   it("counts an order's delivered images across pages", async () => {
     const { order } = await gqlOk(stack.url, 'query($id: ID!) { order(id: $id) { images(first: 1) { totalCount edges { cursor } } } }', { id: orderId }, partner.key);
     expect(order.images.totalCount).toBe(SIZE);
