@@ -121,12 +121,14 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str, max_seconds: float | None = None) -> tuple[int, float, bool]:
+def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: float | None, name: str, max_seconds: float | None = None, derived: dict[str, str] | None = None) -> tuple[int, float, bool]:
     """Runs step_fn(step, progress) -> loss until total_steps or max_seconds of training, resuming from
     and saving to `ckpt`; progress is the stage's share done (by steps or by its time cap, whichever
     is further), for learning-rate schedules.
 
-    `state` maps names to objects with state_dict/load_state_dict (models, optimizers).
+    `state` maps names to objects with state_dict/load_state_dict (models, optimizers). A checkpoint
+    carried back from a lost machine lacks some (resume.LEFT_OUT): `derived` names the state each
+    missing one starts from (the EMA from the model); the others start fresh.
     `max_seconds` caps the stage (so a GPU run fits its device time whatever the throughput);
     `budget_s` only pauses it, after saving, so the same command can continue later.
     Returns (steps done, training seconds over all calls, finished).
@@ -135,10 +137,11 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
     if ckpt.exists():
         saved = load(ckpt)
         for k, obj in state.items():
-            if k in saved:
-                obj.load_state_dict(saved[k])
-            else:  # a checkpoint carried back from a lost machine holds no optimizer state
-                log(f"{name}: no {k} state in the checkpoint, starting it fresh")
+            source = k if k in saved else (derived or {}).get(k)
+            if source in saved:
+                obj.load_state_dict(saved[source])
+            if source != k:
+                log(f"{name}: no {k} state in the checkpoint, starting it " + (f"from {source}" if source in saved else "fresh"))
         step, elapsed = saved["step"], saved["elapsed"]
         log(f"{name}: resumed at step {step}")
     timer, last_log, last_ckpt = Timer(), 0.0, 0.0
@@ -152,7 +155,7 @@ def train_loop(ckpt: Path, state: dict, total_steps: int, step_fn, budget_s: flo
 
     def progress() -> float:
         by_time = (elapsed + timer.seconds()) / max_seconds if max_seconds else 0.0
-        return max(step / total_steps, by_time)
+        return min(1.0, max(step / total_steps, by_time))  # the cap can pass between the check and here
 
     while step < total_steps and not capped():
         losses.append(float(step_fn(step, progress())))

@@ -1,14 +1,14 @@
 """Progress that survives a lost machine: the run's finished stages and the running stage's last
-checkpoint, packed compactly into the call's $OUT and unpacked from `training/.cache/resume/` on the
-next machine (gpu/run.sh does both).
+checkpoint, packed compactly into the call's $OUT; on a fresh machine they are carried back alone,
+in a first call that unpacks them into the run folder (gpu/run.sh --unpack), before the usual call.
 
     python3 -m factory.resume pack <run dir> <out dir>      # resume.tar.partNN + resume.tar.sha256
     python3 -m factory.resume unpack <parts dir> <run dir>  # files the run dir lacks
 
-Compact: weights of 1,024 or more elements in float16 (the precision the bundle stores them in),
-optimizer state left out (the resumed stage starts a fresh optimizer). What comes back travels again
-inside the carry with the pack, so the whole must stay under BUDGET_BYTES; files that do not fit
-are left out, later stages first, and named in the output.
+Compact: weights of 1,024 or more elements in float16 (the precision the bundle stores them in);
+optimizer state and the running DiT's EMA left out (the resumed stage starts a fresh optimizer, and
+its EMA from the model's weights). The parts travel back with the working tree only, so the whole
+must stay under BUDGET_BYTES; files that do not fit are left out and named in the output.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from .common import CHECKPOINT_EVERY_S, load, log, save
 
 STAGES = ("vae", "dit", "embedder")
 PART_BYTES = 15 * 2**20
-BUDGET_BYTES = 30 * 2**20  # the carry is 64 MiB: ~27 MiB pack, ~1 wheels, ~4 working tree, the rest
-OPTIMIZER_KEYS = ("opt",)
+BUDGET_BYTES = 56 * 2**20  # a call carries 64 MiB, the working tree (~4 MiB) included
+LEFT_OUT = ("opt", "ema")  # train_dit derives its EMA from the model when the EMA is missing
 
 
 def progress_files(run_dir: Path) -> list[Path]:
@@ -36,11 +36,11 @@ def progress_files(run_dir: Path) -> list[Path]:
 
 
 def compact(state):
-    """float16 for floating tensors of >= 1024 elements, recursively; optimizer state dropped."""
+    """float16 for floating tensors of >= 1024 elements, recursively; the LEFT_OUT keys dropped."""
     if isinstance(state, torch.Tensor):
         return state.half() if state.is_floating_point() and state.numel() >= 1024 else state
     if isinstance(state, dict):
-        return {k: compact(v) for k, v in state.items() if k not in OPTIMIZER_KEYS}
+        return {k: compact(v) for k, v in state.items() if k not in LEFT_OUT}
     return state
 
 

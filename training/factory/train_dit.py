@@ -55,7 +55,7 @@ def train(cfg: Config, latents: torch.Tensor, birads: torch.Tensor, run_dir: Pat
         ema.update(model, step)
         return loss
 
-    steps, seconds, finished = train_loop(run_dir / "dit.ckpt", {"dit": model, "ema": ema.model, "opt": opt}, cfg.dit.steps, step_fn, budget_s, "dit", cfg.dit.max_seconds)
+    steps, seconds, finished = train_loop(run_dir / "dit.ckpt", {"dit": model, "ema": ema.model, "opt": opt}, cfg.dit.steps, step_fn, budget_s, "dit", cfg.dit.max_seconds, derived={"ema": "dit"})
     if not finished:
         return None
     return finish_stage(run_dir, "dit", ema.model, steps, seconds, latents_per_s=steps * cfg.dit.batch / max(seconds, 1e-9))  # the EMA weights ship

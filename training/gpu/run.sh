@@ -9,6 +9,12 @@
 # split into 15 MiB parts ($OUT holds at most 8 files of 16 MiB): join it here with
 #   python3 training/gpu/join.py /work/.device/<files_at> models/
 #
+# Progress survives a lost machine: a call that ends before the bundle also returns resume.tar.*
+# (finished stages, the running stage's last checkpoint; factory/resume.py). Keep the latest in
+# training/runs/resume/ (replacing what is there). On a fresh machine first call
+#   run(command="bash training/gpu/run.sh --unpack", carry=["training/runs/resume"], timeout_s=120)
+# then the usual command: finished stages are skipped and the running one resumes.
+#
 # --tiny runs the same path with the tiny configuration on CPU (OUT defaults to training/runs/gpu-tiny/out),
 # which is how this script was proven without a GPU; --smoke runs the real configuration's shapes
 # with a few steps per stage on a few images (factory.run --smoke), in minutes on a CPU. RUN (the
@@ -16,18 +22,31 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 
-CONFIG=real NAME=real flags=()
-case "${1:-}" in
-  --tiny) CONFIG=tiny NAME=tiny flags=(--threads 1) ;;
-  --smoke) NAME=real-smoke flags=(--smoke --threads 1) ;;
-esac
+CONFIG=real NAME=real flags=() UNPACK=
+for arg in "$@"; do
+  case "$arg" in
+    --tiny) CONFIG=tiny NAME=tiny flags=(--threads 1) ;;
+    --smoke) NAME=real-smoke flags=(--smoke --threads 1) ;;
+    --unpack) UNPACK=1 ;;
+    *) echo "unknown argument $arg"; exit 2 ;;
+  esac
+done
 RUN=${RUN:-training/runs/gpu-$NAME}
+RESUME=training/runs/resume
 OUT=${OUT:-$RUN/out}
 WAIT_S=${WAIT_S:-540}
 POLL_S=${POLL_S:-5}
 ATTEMPTS=${ATTEMPTS:-3}
 mkdir -p "$RUN" "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH=training
+
+# a fresh machine after a lost one: the progress it returned, carried alone (it does not fit beside
+# the pack), goes into the run folder; the usual call follows at once and continues from it
+if [ -n "$UNPACK" ]; then
+  python3 -m factory.resume unpack "$RESUME" "$RUN" || exit 2
+  echo "UNPACKED: now call 'bash training/gpu/run.sh' with carry=[\"training/.cache\"] on this machine"
+  exit 0
+fi
 
 # the GPU image has torch, onnx, onnxruntime, numpy and pillow, but not jsonschema: carried wheels
 if ! python3 -c "import jsonschema" 2>/dev/null; then
@@ -51,11 +70,8 @@ start() {
 running() { grep -qs factory.run "/proc/$(cat "$RUN/pid" 2>/dev/null)/cmdline"; }
 complete() { grep -qs '^STATUS complete' "$RUN/log.txt"; }
 
-RESUME=training/.cache/resume
 if [ ! -f "$RUN/attempts" ]; then
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-  # a fresh machine: continue from the progress an earlier (lost) machine returned, when carried
-  [ -f "$RESUME/resume.tar.sha256" ] && { python3 -m factory.resume unpack "$RESUME" "$RUN" || exit 2; }
 fi
 end=$((SECONDS + WAIT_S))
 while ! complete && [ $SECONDS -lt $end ]; do
@@ -83,7 +99,7 @@ if compgen -G "$RUN/*.pt" >/dev/null || compgen -G "$RUN/*.ckpt" >/dev/null; the
   python3 -m factory.resume pack "$RUN" "$OUT" 2>&1 | grep -v -i warn
 fi
 if running; then
-  echo "RUNNING: call the same command again now (save the returned resume.tar.* in $RESUME: a fresh machine continues from them)"
+  echo "RUNNING: call the same command again now (keep the returned resume.tar.* in $RESUME: if this machine is lost, a fresh one continues from them)"
   exit 3
 else
   echo "FAILED: the pipeline stopped without a bundle $ATTEMPTS times (log above)"

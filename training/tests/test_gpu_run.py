@@ -53,9 +53,9 @@ def repo(tmp_path):
     return tmp_path
 
 
-def call(repo: Path, succeeds_at: int) -> subprocess.CompletedProcess:
+def call(repo: Path, succeeds_at: int, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "FAKE_SUCCEEDS_AT": str(succeeds_at), "WAIT_S": "20", "POLL_S": "0.1", "OUT": str(repo / "out")}
-    return subprocess.run(["bash", "training/gpu/run.sh", "--tiny"], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(["bash", "training/gpu/run.sh", "--tiny", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_starts_again_after_a_crash_and_returns_the_bundle(repo):
@@ -88,14 +88,13 @@ def test_gives_up_after_the_allowed_attempts(repo):
     assert (repo / "training/runs/gpu-tiny/fake-calls").read_text() == "3"
 
 
-def test_returns_progress_when_incomplete_and_a_fresh_machine_unpacks_it(repo):
-    resume = repo / "training/.cache/resume"
-    resume.mkdir()
-    (resume / "resume.tar.sha256").write_text("0  resume.tar\n")
+def test_returns_progress_when_incomplete_and_unpacks_it_on_request(repo):
     done = call(repo, succeeds_at=99)
     assert done.returncode == 1
     run = "training/runs/gpu-tiny"
-    assert (repo / "resume-calls").read_text().splitlines() == [f"unpack training/.cache/resume {run}", f"pack {run} {repo / 'out'}"]
-    # the same machine called again: nothing to unpack (its run folder is there)
-    call(repo, succeeds_at=99)
-    assert (repo / "resume-calls").read_text().splitlines()[2:] == [f"pack {run} {repo / 'out'}"]
+    assert (repo / "resume-calls").read_text().splitlines() == [f"pack {run} {repo / 'out'}"]
+    # a fresh machine: the progress alone first (no pack carried), then the usual call
+    shutil.rmtree(repo / "training/.cache")
+    done = call(repo, 99, "--unpack")
+    assert done.returncode == 0 and "UNPACKED" in done.stdout
+    assert (repo / "resume-calls").read_text().splitlines()[1:] == [f"unpack training/runs/resume {run}"]

@@ -21,15 +21,18 @@ def test_a_run_stopped_mid_dit_continues_on_a_fresh_machine(micro_run, tmp_path,
 
     packed = resume.pack(lost, tmp_path / "out")
     assert packed == ["vae.pt", "dit.ckpt"]
+    assert sorted(load(lost / "dit.ckpt")) == ["dit", "elapsed", "ema", "opt", "step"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["resume.tar.part00", "resume.tar.sha256"]
 
     fresh = tmp_path / "fresh"
     assert resume.unpack(tmp_path / "out", fresh) == ["vae.pt", "dit.ckpt"]
+    assert sorted(load(fresh / "dit.ckpt")) == ["dit", "elapsed", "step"]  # optimizer and EMA left out
     longer = dataclasses.replace(cfg, dit=dataclasses.replace(cfg.dit, steps=5))
     capsys.readouterr()
     assert run.train_all(longer, pack, fresh, run.Deadline(None))
     out = capsys.readouterr().out
-    assert "dit: resumed at step 3" in out and "no opt state" in out and "vae: step" not in out
+    assert "dit: resumed at step 3" in out and "vae: step" not in out
+    assert "no opt state in the checkpoint, starting it fresh" in out and "no ema state in the checkpoint, starting it from dit" in out
     assert load(fresh / "dit.pt")["result"]["steps"] == 5
     # the VAE came back at float16 precision, the precision its decoder ships in
     vae, _ = train_vae.load_trained(cfg, trained)
