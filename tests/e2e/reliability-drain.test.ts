@@ -1,0 +1,106 @@
+// Finding 2 of issue 10: SIGTERM to `main.js start` in the middle of an order drains it: the
+// worker stops within one batch and hands its shard back to the queue, subscribers are closed
+// with 1001 "going away", PostgreSQL stops last, and the process exits 0 within 10 s. After a
+// restart the order completes at once: the lease (set to 120 s here) is never waited for.
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { runningEmbeddedUrl } from '../../src/db/embedded';
+import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import { REPO_ROOT, collectProgress, createApprovedPartner, gqlOk } from '../helpers/stack';
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-drain-'));
+const running: ChildProcess[] = [];
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+  output: () => string;
+}
+
+function start(): Promise<Started> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SYNTHBUS_DATA_DIR: dataDir,
+    SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR,
+    PORT: '0',
+    SYNTHBUS_SHARD_SIZE: '4',
+    SYNTHBUS_BATCH_SIZE: '1',
+    SYNTHBUS_LEASE_SECONDS: '120',
+  };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+) \(subscriptions: (ws:\/\/\S+)\)/.exec(out);
+      if (m) resolve({ child, url: m[1], wsUrl: m[2], output: () => out });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+afterAll(async () => {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(running.map(exited));
+  const url = runningEmbeddedUrl(dataDir); // a postmaster a failed test may have left behind
+  if (url) process.kill(Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGINT');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('SIGTERM mid-order: exit 0 within 10 s, shard handed back, and the order completes after a restart', async () => {
+  const first = await start();
+  const adminKey = /^\s+(sbk_\S+)$/m.exec(first.output())?.[1] as string;
+  const partner = await createApprovedPartner({ url: first.url, adminKey });
+  const { models } = await gqlOk(first.url, `{ models { modelId classes { birads } minSteps } }`);
+  const model = models[0];
+  const [a, b] = model.classes.map((c: { birads: number }) => c.birads);
+  const size = 12;
+  const input = { modelId: model.modelId, size, mix: [{ birads: a, count: 5 }, { birads: b, count: 7 }], seed: 987654321, steps: model.minSteps };
+  const { placeOrder } = await gqlOk(first.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id } }`, { i: input }, partner.key);
+
+  let signalledAt = 0;
+  const ended = collectProgress(first.wsUrl, partner.key, placeOrder.id, (e) => {
+    if (!signalledAt && e.delivered >= 2) {
+      signalledAt = Date.now();
+      first.child.kill('SIGTERM');
+    }
+  }).then(
+    () => null,
+    (e: Error & { cause?: { code?: number } }) => e.cause?.code ?? null,
+  );
+  const code = await exited(first.child);
+  const drainSeconds = (Date.now() - signalledAt) / 1000;
+  process.stdout.write(`drain: exit ${code} ${drainSeconds.toFixed(1)} s after SIGTERM\n`);
+  expect(code).toBe(0);
+  expect(drainSeconds).toBeLessThan(10);
+  expect(await ended).toBe(1001); // the subscription was closed "going away"
+  expect(first.output()).toMatch(/shard \d+: handed back to the queue \(worker draining\)/);
+  expect(runningEmbeddedUrl(dataDir)).toBeNull(); // PostgreSQL stopped too, last
+
+  const second = await start();
+  const restartedAt = Date.now();
+  const events = await collectProgress(second.wsUrl, partner.key, placeOrder.id);
+  process.stdout.write(`drain: order ${events[events.length - 1].type} ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the restart\n`);
+  expect(events[events.length - 1]).toMatchObject({ type: 'COMPLETED', delivered: size });
+  const db = new Client({ connectionString: runningEmbeddedUrl(dataDir) as string });
+  await db.connect();
+  const { rows } = await db.query<{ idx: number }>('SELECT idx FROM order_images WHERE order_id = $1 ORDER BY idx', [placeOrder.id]);
+  const shards = await db.query<{ state: string; failures: number }>('SELECT state, failures FROM shard_jobs WHERE order_id = $1', [placeOrder.id]);
+  await db.end();
+  expect(rows.map((r) => r.idx)).toEqual([...Array(size).keys()]);
+  expect(shards.rows).toEqual(Array(3).fill({ state: 'DONE', failures: 0 }));
+  second.child.kill('SIGTERM');
+  expect(await exited(second.child)).toBe(0);
+});
