@@ -15,6 +15,9 @@
 #   run(command="bash training/gpu/run.sh --unpack", carry=["training/runs/resume"], timeout_s=120)
 # then the usual command: finished stages are skipped and the running one resumes.
 #
+# A pipeline that stops is started again by itself (ATTEMPTS=3); after a fix to the code, --retry
+# allows ATTEMPTS more starts on the same machine, from the stages it has finished.
+#
 # --tiny runs the same path with the tiny configuration on CPU (OUT defaults to training/runs/gpu-tiny/out),
 # which is how this script was proven without a GPU; --smoke runs the real configuration's shapes
 # with a few steps per stage on a few images (factory.run --smoke), in minutes on a CPU. RUN (the
@@ -22,12 +25,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 
-CONFIG=real NAME=real flags=() UNPACK=
+CONFIG=real NAME=real flags=() UNPACK= RETRY=
 for arg in "$@"; do
   case "$arg" in
     --tiny) CONFIG=tiny NAME=tiny flags=(--threads 1) ;;
     --smoke) NAME=real-smoke flags=(--smoke --threads 1) ;;
     --unpack) UNPACK=1 ;;
+    --retry) RETRY=1 ;;
     *) echo "unknown argument $arg"; exit 2 ;;
   esac
 done
@@ -70,6 +74,9 @@ start() {
 running() { grep -qs factory.run "/proc/$(cat "$RUN/pid" 2>/dev/null)/cmdline"; }
 complete() { grep -qs '^STATUS complete' "$RUN/log.txt"; }
 
+# after a fix to the code (the working tree travels with every call): ATTEMPTS more starts, from the
+# stages the machine has already finished
+[ -n "$RETRY" ] && ! running && rm -f "$RUN/attempts"
 if [ ! -f "$RUN/attempts" ]; then
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 fi
@@ -102,6 +109,6 @@ if running; then
   echo "RUNNING: call the same command again now (keep the returned resume.tar.* in $RESUME: if this machine is lost, a fresh one continues from them)"
   exit 3
 else
-  echo "FAILED: the pipeline stopped without a bundle $ATTEMPTS times (log above)"
+  echo "FAILED: the pipeline stopped without a bundle $ATTEMPTS times (log above); after a fix, call with --retry: finished stages are kept"
   exit 1
 fi

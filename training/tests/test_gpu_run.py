@@ -98,3 +98,11 @@ def test_returns_progress_when_incomplete_and_unpacks_it_on_request(repo):
     done = call(repo, 99, "--unpack")
     assert done.returncode == 0 and "UNPACKED" in done.stdout
     assert (repo / "resume-calls").read_text().splitlines()[1:] == [f"unpack training/runs/resume {run}"]
+
+
+def test_retry_starts_again_after_the_attempts_are_spent(repo):
+    assert call(repo, succeeds_at=4).returncode == 1  # three crashes
+    assert call(repo, 4).returncode == 1  # the same call does not start a fourth
+    done = call(repo, 4, "--retry")
+    assert done.returncode == 0 and "(attempt 1)" in done.stdout
+    assert (repo / "training/runs/gpu-tiny/fake-calls").read_text() == "4"
