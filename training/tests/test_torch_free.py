@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TORCH_FREE = ["data", "preprocess", "pack", "schedule", "privacy", "arrays", "manifest", "metrics", "model_card", "provenance", "staging", "recipe"]
+TORCH_FREE = ["data", "preprocess", "pack", "schedule", "privacy", "arrays", "manifest", "metrics", "model_card", "provenance", "staging", "recipe", "config"]
 
 
 def test_ci_modules_do_not_import_torch():
