@@ -29,6 +29,7 @@ import type { Principal } from '../services/principal';
 import { FileContentStore } from '../storage/content-store';
 import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
+import { guardInputs } from './input-guard';
 import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
 import { RateLimits, rateLimitedAuthentication } from './rate-limits';
 import { RevocationListener } from './revocation-listener';
@@ -74,9 +75,10 @@ const UNUSED_PUBSUB: PubSub = {
   },
 };
 
-/** The GraphQL schema: the resolvers, @Authorized checked by authChecker, every mutation audited. */
+/** The GraphQL schema: the resolvers, @Authorized checked by authChecker, string inputs checked, every mutation audited. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
-  return auditMutations(await buildSchema({ resolvers, authChecker, pubSub: UNUSED_PUBSUB, validate: false }));
+  // Inputs are checked inside the audit wrapper, so that a refused control character is audited too.
+  return auditMutations(guardInputs(await buildSchema({ resolvers, authChecker, pubSub: UNUSED_PUBSUB, validate: false })));
 }
 
 export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {

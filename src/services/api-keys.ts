@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key';
 import { PartnerEntity } from '../entities/partner';
-import { badInput, notFound, unauthenticated } from './errors';
+import { badInput, codePoints, notFound, unauthenticated } from './errors';
 import { PARTNER_SCOPES, Principal, Scope, announceRevocation } from './principal';
 
 const TOKEN_PREFIX = 'sbk_';
@@ -35,7 +35,7 @@ export function validateScopes(scopes: string[]): Scope[] {
 
 export async function issueKey(ds: DataSource, owner: { partnerId: string | null; name: string; scopes: Scope[] }): Promise<IssuedKey> {
   const name = owner.name.trim();
-  if (!name || name.length > 100) throw badInput('name', 'KEY_NAME_INVALID', 'A key name must be 1 to 100 characters.');
+  if (!name || codePoints(name) > 100) throw badInput('name', 'KEY_NAME_INVALID', 'A key name must be 1 to 100 characters.');
   const secret = newToken();
   const key = ds.getRepository(ApiKeyEntity).create({
     partnerId: owner.partnerId,

@@ -29,6 +29,11 @@ export function unauthenticated(reason: string, message: string): AppError {
   return new AppError('UNAUTHENTICATED', reason, message);
 }
 
+/** A text's length as people count it: characters (code points), not UTF-16 units (an emoji is one). */
+export function codePoints(text: string): number {
+  return Array.from(text).length;
+}
+
 /** Runs a domain rule check, turning its InputError into the API's BAD_USER_INPUT error. */
 export function asBadInput<T>(check: () => T): T {
   try {

@@ -24,6 +24,8 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE = 100;
+const MAX_INT4 = 2 ** 31 - 1;
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 export const DEFAULT_PAGE = 20;
 
 function encodeCursor(parts: (string | number)[]): string {
@@ -57,8 +59,9 @@ export function imagePage(first: number | null | undefined, after: string | null
   const limit = pageSize(first);
   if (!after) return { limit, from: -1 };
   const [idx] = decodeCursor(after, 'after');
-  if (!Number.isInteger(idx)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
-  return { limit, from: idx as number };
+  // An image index is a PostgreSQL integer; anything else never came from this API.
+  if (typeof idx !== 'number' || !Number.isInteger(idx) || idx < 0 || idx > MAX_INT4) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
+  return { limit, from: idx };
 }
 
 export class ScopedOrders {
@@ -71,8 +74,8 @@ export class ScopedOrders {
     return this.who.role === 'ADMIN' ? {} : { partnerId: this.who.partnerId as string };
   }
 
-  private audit(action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}) {
-    return appendAudit(this.ds, { actor: actorOf(this.who), keyId: this.who.keyId, action, targetType, targetId, detail });
+  private audit(action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}, outcome: 'ok' | 'denied' = 'ok') {
+    return appendAudit(this.ds, { actor: actorOf(this.who), keyId: this.who.keyId, action, targetType, targetId, detail, outcome });
   }
 
   /** The order if the caller may see it; NOT_FOUND otherwise. Not audited (internal use). */
@@ -82,8 +85,15 @@ export class ScopedOrders {
     return order;
   }
 
+  /** The order if the caller may see it, audited either way: a probe for another partner's order leaves a trace. */
   async get(orderId: string): Promise<OrderEntity> {
-    const order = await this.find(orderId);
+    let order: OrderEntity;
+    try {
+      order = await this.find(orderId);
+    } catch (e) {
+      await this.audit('order.read', 'order', orderId, { reason: 'ORDER_NOT_FOUND' }, 'denied');
+      throw e;
+    }
     await this.audit('order.read', 'order', order.id);
     return order;
   }
@@ -110,7 +120,8 @@ export class ScopedOrders {
     const qb = this.filtered(filter).orderBy('o.created_at', 'DESC').addOrderBy('o.id', 'DESC').limit(limit + 1);
     if (after) {
       const [at, id] = decodeCursor(after, 'after');
-      if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(Date.parse(at))) {
+      // The time must be exactly as encodeCursor wrote it, with a four-digit year (PostgreSQL's range).
+      if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) {
         throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
       }
       qb.andWhere('(o.created_at, o.id) < (:at, :id)', { at: new Date(at), id });

@@ -1,9 +1,10 @@
 // Partner accounts: apply, and the admin's approve / suspend / reinstate, plus quotas.
 import { DataSource } from 'typeorm';
+import isEmail from 'validator/lib/isEmail';
 import type { PartnerStatus } from '../domain/partner';
 import { PartnerEntity } from '../entities/partner';
 import { IssuedKey, issueKey } from './api-keys';
-import { AppError, badInput, notFound } from './errors';
+import { AppError, badInput, codePoints, notFound } from './errors';
 import { announceRevocation } from './principal';
 
 /** What an applicant tells us (the ApplyInput of the API). */
@@ -14,12 +15,10 @@ export interface PartnerApplication {
   purpose: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 function text(field: string, value: string, max: number): string {
   const v = value.trim();
   if (!v) throw badInput(`input.${field}`, 'REQUIRED', `${field} must not be empty.`);
-  if (v.length > max) throw badInput(`input.${field}`, 'TOO_LONG', `${field} must be at most ${max} characters.`);
+  if (codePoints(v) > max) throw badInput(`input.${field}`, 'TOO_LONG', `${field} must be at most ${max} characters.`);
   return v;
 }
 
@@ -29,7 +28,8 @@ function text(field: string, value: string, max: number): string {
  */
 export async function apply(ds: DataSource, a: PartnerApplication): Promise<{ partner: PartnerEntity; key: IssuedKey }> {
   const contactEmail = text('contactEmail', a.contactEmail, 200);
-  if (!EMAIL.test(contactEmail)) throw badInput('input.contactEmail', 'EMAIL_INVALID', `"${contactEmail}" is not an e-mail address.`);
+  // validator.js's RFC 5321/5322 checks (no quoted local parts, no IP literals): what mail systems accept.
+  if (!isEmail(contactEmail, { allow_display_name: false, allow_ip_domain: false, require_tld: true })) throw badInput('input.contactEmail', 'EMAIL_INVALID', `"${contactEmail}" is not an e-mail address.`);
   const partner = ds.getRepository(PartnerEntity).create({
     name: text('name', a.name, 200),
     institution: text('institution', a.institution, 200),
