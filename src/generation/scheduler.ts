@@ -50,17 +50,15 @@ export function ddimStep(
   out: Float32Array = new Float32Array(x.length),
 ): Float32Array {
   if (prediction.length !== x.length) throw new RangeError('prediction and latent differ in length');
+  const x0 = predictX0(schedule, alphaT, x, prediction);
   const sa = f32(Math.sqrt(alphaT));
   const s1a = f32(Math.sqrt(1 - alphaT));
   const sp = f32(Math.sqrt(alphaPrev));
   const s1p = f32(Math.sqrt(1 - alphaPrev));
   const isEpsilon = schedule.predictionType === 'epsilon';
   for (let i = 0; i < x.length; i++) {
-    const xi = x[i];
-    const p = prediction[i];
-    const x0 = isEpsilon ? f32(f32(xi - f32(s1a * p)) / sa) : f32(f32(sa * xi) - f32(s1a * p));
-    const eps = isEpsilon ? p : f32(f32(sa * p) + f32(s1a * xi));
-    out[i] = f32(sp * x0) + f32(s1p * eps);
+    const eps = isEpsilon ? prediction[i] : f32(f32(sa * prediction[i]) + f32(s1a * x[i]));
+    out[i] = f32(sp * x0[i]) + f32(s1p * eps);
   }
   return out;
 }

@@ -23,7 +23,7 @@ from .export import Models
 from .metrics import accuracy, roc_auc
 from .nets.classifier import ConvClassifier
 from .pack import Pack
-from .schedule import DDIMScheduler, sample_ddim
+from .schedule import DDIMScheduler, sample_guided
 from .train_embedder import embed
 
 GRID_PER_CLASS = 8
@@ -37,7 +37,7 @@ def generate(cfg: Config, m: Models, labels: np.ndarray, seed: int, batch: int =
     for s in range(0, len(labels), batch):
         lab = labels[s : s + batch]
         noise = rng.standard_normal((len(lab), cfg.vae.latent_channels, cfg.latent_size, cfg.latent_size)).astype(np.float32)
-        _, latents = sample_ddim(m.denoise_np, noise, lab, len(BIRADS_CLASSES), cfg.default_guidance, scheduler, cfg.default_steps)
+        _, latents = sample_guided(m.denoise_np, noise, lab, len(BIRADS_CLASSES), cfg.default_guidance, scheduler, cfg.default_steps)
         with torch.no_grad():
             out.append(m.decoder(torch.from_numpy(latents[-1]).to(dev)).float().clamp(-1, 1).cpu().numpy())
     return np.concatenate(out)

@@ -15,7 +15,7 @@ from .config import Config
 from .data import BIRADS_CLASSES, patient_of
 from .nets.vae import ScaledDecoder
 from .pack import Pack
-from .schedule import DDIMScheduler, sample_ddim
+from .schedule import DDIMScheduler, sample_guided
 
 COPIES_PER_IMAGE = 4
 PARITY_ROWS = 2
@@ -142,7 +142,7 @@ def write_parity(cfg: Config, m: Models, bundle: Path) -> None:
         embedding = m.embedder(torch.from_numpy(image)).numpy()
     labels = np.array([0, len(BIRADS_CLASSES) - 1], dtype=np.int64)
     noise = rng.standard_normal((PARITY_ROWS, c, h, h)).astype(np.float32)
-    ts, latents = sample_ddim(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, DDIMScheduler.from_config(cfg.dit), TRAJECTORY_STEPS)
+    ts, latents = sample_guided(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, DDIMScheduler.from_config(cfg.dit), TRAJECTORY_STEPS)
     with torch.no_grad():
         final_image = m.decoder(torch.from_numpy(latents[-1])).numpy()
     e = arrays.encode

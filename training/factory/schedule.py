@@ -1,5 +1,5 @@
-"""Noise schedules, the scheduler (forward noising + DDIM step) and the DDIM (eta = 0) sampler of
-docs/bundle-format.md, in numpy (no torch).
+"""Noise schedules, the schedulers (forward noising + DDIM step; DPM-Solver++(2M)) and the guided
+sampler of docs/bundle-format.md, in numpy (no torch).
 
 Pure functions: the reference the TypeScript sampler is checked against through parity.json.
 """
@@ -41,19 +41,24 @@ def ddim_timesteps(train_steps: int, steps: int, spacing: str) -> list[int]:
     raise ValueError(f"unknown timestep spacing {spacing!r}")
 
 
-def ddim_step(x: np.ndarray, pred: np.ndarray, a_t: float, a_prev: float, prediction_type: str) -> np.ndarray:
-    """One eta = 0 DDIM step in float32, with float64 coefficients cast to float32."""
+def predict_x0(x: np.ndarray, pred: np.ndarray, a_t: float, prediction_type: str) -> np.ndarray:
+    """The model output as the clean-sample prediction, in float32 (as ddim_step computes x0)."""
     f = np.float32
     x, pred = x.astype(np.float32), pred.astype(np.float32)
     st, s1t = f(math.sqrt(a_t)), f(math.sqrt(1 - a_t))
     if prediction_type == "epsilon":
-        eps = pred
-        x0 = (x - s1t * eps) / st
-    elif prediction_type == "v_prediction":
-        x0 = st * x - s1t * pred
-        eps = st * pred + s1t * x
-    else:
-        raise ValueError(f"unknown prediction type {prediction_type!r}")
+        return (x - s1t * pred) / st
+    if prediction_type == "v_prediction":
+        return st * x - s1t * pred
+    raise ValueError(f"unknown prediction type {prediction_type!r}")
+
+
+def ddim_step(x: np.ndarray, pred: np.ndarray, a_t: float, a_prev: float, prediction_type: str) -> np.ndarray:
+    """One eta = 0 DDIM step in float32, with float64 coefficients cast to float32."""
+    f = np.float32
+    x, pred = x.astype(np.float32), pred.astype(np.float32)
+    x0 = predict_x0(x, pred, a_t, prediction_type)
+    eps = pred if prediction_type == "epsilon" else f(math.sqrt(a_t)) * pred + f(math.sqrt(1 - a_t)) * x
     return (f(math.sqrt(a_prev)) * x0 + f(math.sqrt(1 - a_prev)) * eps).astype(np.float32)
 
 
@@ -127,11 +132,60 @@ class DDIMScheduler:
         return noise if self.prediction_type == "epsilon" else self.get_velocity(x0, noise, t)
 
 
+class DPMSolverPPScheduler:
+    """DPM-Solver++(2M) (Lu et al. 2022; diffusers' DPMSolverMultistepScheduler with algorithm_type
+    "dpmsolver++", solver_order 2, solver_type "midpoint") on DDIM's timesteps: each step predicts
+    x0 and moves in log-SNR, and from the second step on corrects with the previous x0. The first
+    step, and the last when it lands on alpha = 1 or there are fewer than 15 steps, are first order
+    (exactly DDIM's step). float64 coefficients cast to float32 once per step, float32 elementwise
+    arithmetic in the order of src/generation/scheduler.ts's DpmSolverPP.
+    """
+
+    def __init__(self, ddim: DDIMScheduler):
+        self.ddim = ddim
+        self.timesteps: list[int] = []
+        self._previous: tuple[np.ndarray, float] | None = None
+
+    def set_timesteps(self, steps: int) -> list[int]:
+        self.timesteps = self.ddim.set_timesteps(steps)
+        self._previous = None
+        return self.timesteps
+
+    def step(self, pred: np.ndarray, t: int, x: np.ndarray) -> np.ndarray:
+        f = np.float32
+        i = self.timesteps.index(t)
+        a_s = float(self.ddim.alphas_cumprod[t])
+        a_t = float(self.ddim.alphas_cumprod[self.timesteps[i + 1]]) if i + 1 < len(self.timesteps) else self.ddim.final_alpha
+        x = x.astype(np.float32)
+        x0 = predict_x0(x, pred, a_s, self.ddim.prediction_type)
+        if a_t >= 1:  # sigma_t = 0: alpha_t x0 whatever the order
+            self._previous = None
+            return (f(math.sqrt(a_t)) * x0).astype(np.float32)
+        lam = lambda a: 0.5 * math.log(a / (1 - a))  # noqa: E731 (half log-SNR)
+        lam_s, lam_t = lam(a_s), lam(a_t)
+        h = lam_t - lam_s
+        c1 = f(math.sqrt(1 - a_t) / math.sqrt(1 - a_s))
+        c2 = f(-math.sqrt(a_t) * math.expm1(-h))
+        last = i == len(self.timesteps) - 1
+        if self._previous is None or (last and len(self.timesteps) < 15):
+            out = c1 * x + c2 * x0
+        else:
+            prev_x0, prev_lam = self._previous
+            r0 = (lam_s - prev_lam) / h
+            c3 = f((0.5 * -math.sqrt(a_t) * math.expm1(-h)) / r0)
+            out = (c1 * x + c2 * x0) + c3 * (x0 - prev_x0)
+        self._previous = (x0, lam_s)
+        return out.astype(np.float32)
+
+
+SAMPLERS = {"DDIM": lambda ddim: ddim, "DPM_SOLVER_PP": DPMSolverPPScheduler}
+
 Denoise = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def sample_ddim(denoise: Denoise, noise: np.ndarray, labels: np.ndarray, null_label: int, guidance: float, scheduler: DDIMScheduler, steps: int) -> tuple[list[int], list[np.ndarray]]:
-    """Classifier-free-guided DDIM from `noise`; returns the timesteps and the latent after each step.
+def sample_guided(denoise: Denoise, noise: np.ndarray, labels: np.ndarray, null_label: int, guidance: float, scheduler, steps: int) -> tuple[list[int], list[np.ndarray]]:
+    """Classifier-free-guided sampling from `noise` with `scheduler` (DDIMScheduler or
+    DPMSolverPPScheduler); returns the timesteps and the latent after each step.
 
     Each step makes one denoiser call on 2N rows: the N conditional rows, then N null-label rows.
     """

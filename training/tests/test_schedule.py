@@ -1,9 +1,13 @@
-"""The numpy reference DDIM sampler: timesteps as diffusers spaces them, steps that recover x0."""
+"""The numpy reference samplers: timesteps as diffusers spaces them, steps that recover x0,
+DPM-Solver++(2M) as diffusers computes it."""
+import json
+import pathlib
+
 import numpy as np
 import pytest
 
 from factory.config import TINY
-from factory.schedule import DDIMScheduler, alphas_cumprod, ddim_step, ddim_timesteps, guide, sample_ddim
+from factory.schedule import DDIMScheduler, DPMSolverPPScheduler, alphas_cumprod, ddim_step, ddim_timesteps, guide, sample_guided
 
 
 def test_timestep_spacings_match_diffusers():
@@ -59,7 +63,7 @@ def test_sampler_calls_the_denoiser_with_conditional_rows_then_null_rows():
         return np.zeros_like(latent)
 
     noise = np.ones((2, 4, 8, 8), np.float32)
-    ts, latents = sample_ddim(denoise, noise, np.array([0, 3]), 4, 2.0, DDIMScheduler(alphas_cumprod("cosine", 1000), "v_prediction", "trailing", "one"), 5)
+    ts, latents = sample_guided(denoise, noise, np.array([0, 3]), 4, 2.0, DDIMScheduler(alphas_cumprod("cosine", 1000), "v_prediction", "trailing", "one"), 5)
     assert len(calls) == 5 and len(latents) == 5
     assert all(shape == (4, 4, 8, 8) for shape, _, _ in calls)
     assert all(list(lab) == [0, 3, 4, 4] for _, _, lab in calls)
@@ -105,3 +109,38 @@ def test_step_undoes_add_noise_with_an_exact_prediction(prediction_type):
     # after the last timestep: the final alpha ("first": alphas_cumprod[0] = 0.9)
     x = s.step(s.training_target(x0, eps, np.array([1, 1])), 1, x)
     np.testing.assert_allclose(x, s.add_noise(x0, eps, np.array([0, 0])), atol=1e-5)
+
+
+# diffusers' DPMSolverMultistepScheduler (dpmsolver++, order 2, midpoint, trailing, final sigma zero)
+# on the fixture's cosine schedule with the stand-in model 0.7 x + 0.05 sin(k + t / 100): printed
+# by tests/generation/reference/dpm_solver_diffusers.py (the same numbers the TypeScript test uses).
+DIFFUSERS_DPM = {
+    ("epsilon", 10): [604.0040193047128, -1110.891303019578, 2143.586502234058, 32.411398132339606, -476.4113227007837, 707.8802063873615],
+    ("v_prediction", 10): [0.1470782440266207, -0.4119711575697587, 0.6638084681186038, 0.049213833007774516, -0.09135860502307329, 0.2513751810252991],
+    ("v_prediction", 20): [0.15438146997234253, -0.42294246532612306, 0.6688740709940002, 0.04482871906895101, -0.09114808283865636, 0.2636888686480807],
+}
+
+
+def _fixture_schedule(prediction_type):
+    manifest = json.loads((pathlib.Path(__file__).resolve().parents[2] / "tests/fixtures/tiny-bundle/manifest.json").read_text())
+    return DDIMScheduler.from_manifest({**manifest["schedule"], "predictionType": prediction_type})
+
+
+@pytest.mark.parametrize("prediction_type,steps", sorted(DIFFUSERS_DPM))
+def test_dpm_solver_pp_matches_diffusers(prediction_type, steps):
+    s = DPMSolverPPScheduler(_fixture_schedule(prediction_type))
+    x = np.array([0.5, -1.25, 2.0, 0.1, -0.3, 0.8], dtype=np.float32)
+    k = np.arange(6)
+    for t in s.set_timesteps(steps):
+        x = s.step((0.7 * x + 0.05 * np.sin(k + t / 100)).astype(np.float32), t, x)
+    np.testing.assert_allclose(x, DIFFUSERS_DPM[(prediction_type, steps)], rtol=1e-4, atol=1e-6)
+
+
+def test_dpm_solver_pp_first_step_is_ddim():
+    ddim = _fixture_schedule("v_prediction")
+    s = DPMSolverPPScheduler(_fixture_schedule("v_prediction"))
+    ts = s.set_timesteps(10)
+    ddim.set_timesteps(10)
+    x = np.array([0.5, -1.25, 2.0], dtype=np.float32)
+    pred = np.array([0.3, -0.7, 1.1], dtype=np.float32)
+    np.testing.assert_allclose(s.step(pred, ts[0], x), ddim.step(pred, ts[0], x), rtol=2e-7, atol=0)
