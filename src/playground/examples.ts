@@ -50,7 +50,19 @@ mutation IssueKey {
     headers: AUTH('SECRET_FROM_STEP_1'),
   },
   {
-    query: `# 4. See the models and what an order would be, without placing it.
+    query: `# 4. Where you stand this period (the rolling 30 days your quotas count), before ordering.
+query Usage {
+  usage {
+    periodStart periodEnd
+    ordersPlaced imagesOrdered imagesDelivered
+    imagesCounted imagesAvailable activeOrders ordersAvailable
+    quotas { imagesPerOrder imagesPer30Days concurrentOrders }
+  }
+}`,
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+  {
+    query: `# 5. See the models and what an order would be, without placing it.
 query Quote($input: OrderInput!) {
   models { modelId name classes { birads } }
   quote(input: $input) { size counts { birads count } steps guidance shards }
@@ -59,7 +71,7 @@ query Quote($input: OrderInput!) {
     headers: AUTH('KEY_FROM_STEP_3'),
   },
   {
-    query: `# 5. Place the order. Retrying with the same idempotencyKey returns the same order.
+    query: `# 6. Place the order. Retrying with the same idempotencyKey returns the same order.
 mutation PlaceOrder($input: OrderInput!) {
   placeOrder(input: $input, idempotencyKey: "playground-1") { id status counts { birads count } }
 }`,
@@ -67,15 +79,28 @@ mutation PlaceOrder($input: OrderInput!) {
     headers: AUTH('KEY_FROM_STEP_3'),
   },
   {
-    query: `# 6. Follow the order live (WebSocket): a snapshot first, then every event.
+    query: `# 7. Follow the order live (WebSocket): a snapshot first, then every event,
+# with an estimate of the seconds left once images arrive.
 subscription Progress($orderId: ID!) {
-  orderProgress(orderId: $orderId) { type status delivered rejected size certificateId }
+  orderProgress(orderId: $orderId) { type status delivered rejected size estimatedSecondsLeft certificateId }
 }`,
     variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
     headers: AUTH('KEY_FROM_STEP_3'),
   },
   {
-    query: `# 7. Get a short-lived download link (GET it with the same Authorization header),
+    query: `# 8. The signed privacy certificate: \`file\` is the exact certificate.json of the cohort's
+# archive (save it to verify offline: synthbus verify-certificate certificate.json --images …).
+query Certificate($orderId: ID!) {
+  order(id: $orderId) {
+    status
+    certificate { passed reason keyId file }
+  }
+}`,
+    variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
+  {
+    query: `# 9. Get a short-lived download link (GET it with the same Authorization header),
 # or run: synthbus pull ORDER_ID --out cohort/
 mutation Download($orderId: ID!) {
   createDownloadLink(orderId: $orderId, format: ZIP) { url expiresAt }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { EXAMPLE_TABS } from '../../src/playground/examples';
 import { createApprovedPartner, REPO_ROOT, startTestStack, TestStack } from '../helpers/stack';
 import { findChromium } from './chromium';
 
@@ -63,7 +64,7 @@ it('loads with no outside requests, opens on the partner journey, and runs a que
   await page.waitForSelector('.graphiql-container');
   const firstTab = await page.locator('.graphiql-query-editor .CodeMirror').innerText();
   expect(firstTab).toContain('mutation Apply');
-  expect(await page.locator('.graphiql-tab').count()).toBe(7);
+  expect(await page.locator('.graphiql-tab').count()).toBe(EXAMPLE_TABS.length);
 
   await setEditor(page, '.graphiql-query-editor', 'query WhoAmI { me { name institution status } }');
   await page.getByText('Headers', { exact: true }).click();
