@@ -2,12 +2,13 @@
  * @jest-environment ./tests/generation/helpers/ort-environment.js
  */
 // Parity: the bundle's test vectors (parity.json, computed by training/ with the graphs' PyTorch
-// twins in float32) through each ONNX graph and through the full 10-step DDIM trajectory.
+// twins in float32) through each ONNX graph and through the full 10-step DDIM and DPM-Solver++
+// trajectories.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadBundle, LoadedBundle } from '../../src/generation/bundle';
-import { ddimTimesteps } from '../../src/generation/scheduler';
+import { ddimTimesteps, SamplerName } from '../../src/generation/scheduler';
 import { decode, sampleLatents } from '../../src/generation/sampler';
 import { TEST_BUNDLE } from './helpers/test-bundle';
 
@@ -92,37 +93,45 @@ describe('parity with the Python reference', () => {
     });
   }
 
-  it('full 10-step DDIM trajectory with guidance, and its decoded image', async () => {
-    const t = parity.trajectory as {
-      steps: number;
-      guidance: number;
-      labels: number[];
-      timesteps: number[];
-      initialNoise: ParityArray;
-      latents: ParityArray[];
-      image: ParityArray;
-    };
-    const { manifest } = bundle;
-    expect(ddimTimesteps(manifest.schedule, t.steps)).toEqual(t.timesteps);
-    const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
-    const diffs: number[] = [];
-    const final = await sampleLatents(bundle.sessions.denoiser, {
-      schedule: manifest.schedule,
-      shape,
-      noise: toArray(t.initialNoise) as Float32Array,
-      labels: t.labels,
-      nullLabel: manifest.nullLabel,
-      steps: t.steps,
-      guidance: t.guidance,
-      onStep: (step, latents) => {
-        const want = toArray(t.latents[step - 1]) as Float32Array;
-        diffs.push(maxAbsDiff(latents, want) / Math.max(1, maxAbs(want)));
-      },
+  // Each sampler's stored trajectory: parity.json's `trajectory` (DDIM) and `dpmSolverTrajectory`.
+  const TRAJECTORIES: [key: string, sampler: SamplerName][] = [
+    ['trajectory', 'DDIM'],
+    ['dpmSolverTrajectory', 'DPM_SOLVER_PP'],
+  ];
+  for (const [key, sampler] of TRAJECTORIES) {
+    it(`full ${sampler} trajectory (${key}) with guidance, and its decoded image`, async () => {
+      const t = parity[key] as {
+        steps: number;
+        guidance: number;
+        labels: number[];
+        timesteps: number[];
+        initialNoise: ParityArray;
+        latents: ParityArray[];
+        image: ParityArray;
+      };
+      const { manifest } = bundle;
+      expect(ddimTimesteps(manifest.schedule, t.steps)).toEqual(t.timesteps);
+      const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
+      const diffs: number[] = [];
+      const final = await sampleLatents(bundle.sessions.denoiser, {
+        schedule: manifest.schedule,
+        shape,
+        noise: toArray(t.initialNoise) as Float32Array,
+        labels: t.labels,
+        nullLabel: manifest.nullLabel,
+        sampler,
+        steps: t.steps,
+        guidance: t.guidance,
+        onStep: (step, latents) => {
+          const want = toArray(t.latents[step - 1]) as Float32Array;
+          diffs.push(maxAbsDiff(latents, want) / Math.max(1, maxAbs(want)));
+        },
+      });
+      expect(diffs).toHaveLength(t.steps);
+      diffs.forEach((d, i) => expect(d).toBeLessThan(TOL.trajectoryPerStep * (i + 1)));
+      const image = await decode(bundle.sessions.decoder, shape, manifest.image, final);
+      const imageDiff = maxAbsDiff(image, toArray(t.image) as Float32Array);
+      expect(imageDiff).toBeLessThan(TOL.image);
     });
-    expect(diffs).toHaveLength(t.steps);
-    diffs.forEach((d, i) => expect(d).toBeLessThan(TOL.trajectoryPerStep * (i + 1)));
-    const image = await decode(bundle.sessions.decoder, shape, manifest.image, final);
-    const imageDiff = maxAbsDiff(image, toArray(t.image) as Float32Array);
-    expect(imageDiff).toBeLessThan(TOL.image);
-  });
+  }
 });

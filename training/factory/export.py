@@ -15,7 +15,7 @@ from .config import Config
 from .data import BIRADS_CLASSES, patient_of
 from .nets.vae import ScaledDecoder
 from .pack import Pack
-from .schedule import DDIMScheduler, sample_guided
+from .schedule import DDIMScheduler, DPMSolverPPScheduler, sample_guided
 
 COPIES_PER_IMAGE = 4
 PARITY_ROWS = 2
@@ -142,15 +142,13 @@ def write_parity(cfg: Config, m: Models, bundle: Path) -> None:
         embedding = m.embedder(torch.from_numpy(image)).numpy()
     labels = np.array([0, len(BIRADS_CLASSES) - 1], dtype=np.int64)
     noise = rng.standard_normal((PARITY_ROWS, c, h, h)).astype(np.float32)
-    ts, latents = sample_guided(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, DDIMScheduler.from_config(cfg.dit), TRAJECTORY_STEPS)
-    with torch.no_grad():
-        final_image = m.decoder(torch.from_numpy(latents[-1])).numpy()
     e = arrays.encode
-    parity = {
-        "denoiser": {"inputs": {"latent": e(latent), "timestep": e(timestep), "label": e(label)}, "outputs": {"prediction": e(m.denoise_np(latent, timestep, label))}},
-        "decoder": {"inputs": {"latent": e(latent)}, "outputs": {"image": e(decoded)}},
-        "embedder": {"inputs": {"image": e(image)}, "outputs": {"embedding": e(embedding)}},
-        "trajectory": {
+
+    def trajectory(scheduler) -> dict:
+        ts, latents = sample_guided(m.denoise_np, noise, labels, len(BIRADS_CLASSES), cfg.default_guidance, scheduler, TRAJECTORY_STEPS)
+        with torch.no_grad():
+            final_image = m.decoder(torch.from_numpy(latents[-1])).numpy()
+        return {
             "steps": TRAJECTORY_STEPS,
             "guidance": cfg.default_guidance,
             "labels": [int(v) for v in labels],
@@ -158,6 +156,13 @@ def write_parity(cfg: Config, m: Models, bundle: Path) -> None:
             "initialNoise": e(noise),
             "latents": [e(x) for x in latents],
             "image": e(final_image),
-        },
+        }
+
+    parity = {
+        "denoiser": {"inputs": {"latent": e(latent), "timestep": e(timestep), "label": e(label)}, "outputs": {"prediction": e(m.denoise_np(latent, timestep, label))}},
+        "decoder": {"inputs": {"latent": e(latent)}, "outputs": {"image": e(decoded)}},
+        "embedder": {"inputs": {"image": e(image)}, "outputs": {"embedding": e(embedding)}},
+        "trajectory": trajectory(DDIMScheduler.from_config(cfg.dit)),
+        "dpmSolverTrajectory": trajectory(DPMSolverPPScheduler(DDIMScheduler.from_config(cfg.dit))),
     }
     (bundle / "parity.json").write_text(json.dumps(parity) + "\n")

@@ -1,7 +1,8 @@
 """Checks a bundle with onnxruntime: manifest and hashes, then every parity vector (no torch).
 
-Runs each graph on its parity inputs and replays the 10-step guided trajectory with the ONNX
-denoiser and the numpy reference sampler, comparing against the stored PyTorch results.
+Runs each graph on its parity inputs and replays the guided trajectories (DDIM, and DPM-Solver++
+when the bundle has one) with the ONNX denoiser and the numpy reference samplers, comparing
+against the stored results.
 
     python -m factory.verify_bundle tests/fixtures/tiny-bundle
 """
@@ -15,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from . import arrays, manifest
-from .schedule import DDIMScheduler, guide
+from .schedule import SAMPLERS, DDIMScheduler, guide
 
 # Max difference relative to max(1, output scale): float32 kernel noise between PyTorch and
 # onnxruntime is ~1e-6; a wrong op, layout or scale shows up as 1e-2 or more. The same bounds as
@@ -41,26 +42,44 @@ def verify(bundle: Path) -> dict[str, float]:
         ((out_name, expected),) = parity[name]["outputs"].items()
         got = sess.run([out_name], feeds)[0]
         diffs[name] = _max_diff(got, arrays.decode(expected), name)
-    tr = parity["trajectory"]
-    scheduler = DDIMScheduler.from_manifest(man["schedule"])
+    bad = {}
+    for key, make in TRAJECTORIES.items():
+        if key not in parity:
+            continue
+        tr = parity[key]
+        latents = replay(sessions, man, tr, make(DDIMScheduler.from_manifest(man["schedule"])))
+        for i, x in enumerate(latents):
+            name = f"{key}.step{i + 1}"
+            diffs[name] = d = _max_diff(x, arrays.decode(tr["latents"][i]), f"{key} step {i + 1}")
+            if not d < TOLERANCE["trajectoryPerStep"] * (i + 1):
+                bad[name] = d
+        img = sessions["decoder"].run(["image"], {"latent": latents[-1]})[0]
+        diffs[f"{key}.image"] = d = _max_diff(img, arrays.decode(tr["image"]), f"{key} image")
+        if not d < TOLERANCE["trajectoryImage"]:
+            bad[f"{key}.image"] = d
+    bad.update({k: diffs[k] for k in ("denoiser", "decoder", "embedder") if not diffs[k] < TOLERANCE[k]})
+    if bad:
+        raise AssertionError(f"parity outside tolerance {TOLERANCE}: {bad}")
+    return diffs
+
+
+# The parity trajectories a bundle may carry, each with the scheduler that replays it.
+TRAJECTORIES = {"trajectory": SAMPLERS["DDIM"], "dpmSolverTrajectory": SAMPLERS["DPM_SOLVER_PP"]}
+
+
+def replay(sessions: dict, man: dict, tr: dict, scheduler) -> list[np.ndarray]:
+    """The latents after each step of a stored trajectory's sampling, with the ONNX denoiser."""
     if scheduler.set_timesteps(tr["steps"]) != tr["timesteps"]:
         raise AssertionError(f"trajectory timesteps {tr['timesteps']} are not the schedule's {scheduler.timesteps}")
     x = arrays.decode(tr["initialNoise"])
     n = x.shape[0]
     labels = np.concatenate([np.array(tr["labels"]), np.full(n, man["nullLabel"])]).astype(np.int64)
-    bad = {}
-    for i, t in enumerate(tr["timesteps"]):
+    latents = []
+    for t in tr["timesteps"]:
         pred = sessions["denoiser"].run(["prediction"], {"latent": np.concatenate([x, x]), "timestep": np.full(2 * n, t, np.float32), "label": labels})[0]
         x = scheduler.step(guide(pred[:n], pred[n:], tr["guidance"]), t, x)
-        diffs[f"step{i + 1}"] = d = _max_diff(x, arrays.decode(tr["latents"][i]), f"trajectory step {i + 1}")
-        if not d < TOLERANCE["trajectoryPerStep"] * (i + 1):
-            bad[f"step{i + 1}"] = d
-    img = sessions["decoder"].run(["image"], {"latent": x})[0]
-    diffs["trajectoryImage"] = _max_diff(img, arrays.decode(tr["image"]), "trajectory image")
-    bad.update({k: diffs[k] for k in ("denoiser", "decoder", "embedder", "trajectoryImage") if not diffs[k] < TOLERANCE[k]})
-    if bad:
-        raise AssertionError(f"parity outside tolerance {TOLERANCE}: {bad}")
-    return diffs
+        latents.append(x)
+    return latents
 
 
 if __name__ == "__main__":
