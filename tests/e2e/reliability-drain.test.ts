@@ -2,62 +2,26 @@
 // worker stops within one batch and hands its shard back to the queue, subscribers are closed
 // with 1001 "going away", PostgreSQL stops last, and the process exits 0 within 10 s. After a
 // restart the order completes at once: the lease (set to 120 s here) is never waited for.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { runningEmbeddedUrl } from '../../src/db/embedded';
-import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
-import { REPO_ROOT, collectProgress, createApprovedPartner, gqlOk } from '../helpers/stack';
+import { cleanUpProduct, exited, startProduct } from '../helpers/start-process';
+import { collectProgress, createApprovedPartner, gqlOk } from '../helpers/stack';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-drain-'));
 const running: ChildProcess[] = [];
 
-interface Started {
-  child: ChildProcess;
-  url: string;
-  wsUrl: string;
-  output: () => string;
+/** With a 120 s lease: a resume sooner than that cannot be the lease lapsing. */
+async function start() {
+  const started = await startProduct(dataDir, { SYNTHBUS_LEASE_SECONDS: '120' });
+  running.push(started.child);
+  return started;
 }
 
-function start(): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SYNTHBUS_DATA_DIR: dataDir,
-    SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR,
-    PORT: '0',
-    SYNTHBUS_SHARD_SIZE: '4',
-    SYNTHBUS_BATCH_SIZE: '1',
-    SYNTHBUS_LEASE_SECONDS: '120',
-  };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+) \(subscriptions: (ws:\/\/\S+)\)/.exec(out);
-      if (m) resolve({ child, url: m[1], wsUrl: m[2], output: () => out });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-afterAll(async () => {
-  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await Promise.all(running.map(exited));
-  const url = runningEmbeddedUrl(dataDir); // a postmaster a failed test may have left behind
-  if (url) process.kill(Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGINT');
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => cleanUpProduct(dataDir, running));
 
 test('SIGTERM mid-order: exit 0 within 10 s, shard handed back, and the order completes after a restart', async () => {
   const first = await start();

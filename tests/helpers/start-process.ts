@@ -1,0 +1,49 @@
+/**
+ * `main.js start` in a child process on a data dir of the test's (embedded PostgreSQL, migrations,
+ * API and one worker on the tiny fixture bundle, small shards), for tests that signal, restart or
+ * take the database away from the whole product.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runningEmbeddedUrl } from '../../src/db/embedded';
+import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import { REPO_ROOT } from './stack';
+
+export interface StartedProduct {
+  child: ChildProcess;
+  url: string;
+  wsUrl: string;
+  /** Everything it printed so far. */
+  output: () => string;
+}
+
+/** Starts it and resolves once it prints its endpoint; `env` adds to the test settings. */
+export function startProduct(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<StartedProduct> {
+  const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_DATA_DIR: dataDir, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
+  delete full.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+) \(subscriptions: (ws:\/\/\S+)\)/.exec(out);
+      if (m) resolve({ child, url: m[1], wsUrl: m[2], output: () => out });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
+  });
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/** For afterAll: kills what is still running and a postmaster a failed test left, then the dir. */
+export async function cleanUpProduct(dataDir: string, children: ChildProcess[]): Promise<void> {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await Promise.all(children.map(exited));
+  if (runningEmbeddedUrl(dataDir)) process.kill(Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGINT');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
