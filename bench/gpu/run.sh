@@ -40,6 +40,9 @@ bench() {
   echo "== onnxruntime-node"
   (cd $B/app && node dist/bench/gpu/ort.js --bundle "$bundle" --provider "${PROVIDER:-webgpu}") | tee $B/ort.txt
   echo "onnxruntime-node half: exit ${PIPESTATUS[0]}"
+  echo "== the engine's micro-batch pipeline: denoiser utilisation, sequential vs overlapped (target >= 90%)"
+  (cd $B/app && node dist/bench/pipeline.js --bundle "$bundle" --provider "${PROVIDER:-webgpu}") | tee $B/pipeline.txt
+  echo "pipeline: exit ${PIPESTATUS[0]}"
   echo "== PyTorch (the bundle's weights through onnx2torch)"
   PYTHONPATH=$B/py python3 bench/gpu/torch_baseline.py --bundle "$bundle" | tee $B/torch.txt
   echo "PyTorch half: exit ${PIPESTATUS[0]}"

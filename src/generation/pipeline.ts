@@ -54,14 +54,18 @@ export async function closePrivacyIndex(pairs: SubsetPairs): Promise<void> {
   if (index) await (await index).release();
 }
 
-async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, jobs: PendingImage[]): Promise<CheckedImage[]> {
+/** A micro-batch sampled and decoded: the accelerator's part of the work. */
+interface SampledBatch {
+  jobs: PendingImage[];
+  pixels: Uint8Array;
+}
+
+async function sampleBatch(bundle: LoadedBundle, params: CohortParams, jobs: PendingImage[]): Promise<SampledBatch> {
   const { manifest, sessions } = bundle;
   const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
-  const { height, width } = manifest.image;
   const rowSize = shape.channels * shape.height * shape.width;
   const noise = new Float32Array(jobs.length * rowSize);
   jobs.forEach((job, i) => noise.set(gaussianNoise(job.seed, rowSize), i * rowSize));
-
   const latents = await sampleLatents(sessions.denoiser, {
     schedule: manifest.schedule,
     shape,
@@ -71,7 +75,13 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
     steps: params.steps,
     guidance: params.guidance,
   });
-  const pixels = toUint8(await decode(sessions.decoder, shape, manifest.image, latents));
+  return { jobs, pixels: toUint8(await decode(sessions.decoder, shape, manifest.image, latents)) };
+}
+
+/** Embeds, privacy-checks and encodes a sampled micro-batch. */
+async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, { jobs, pixels }: SampledBatch): Promise<CheckedImage[]> {
+  const { manifest, sessions } = bundle;
+  const { height, width } = manifest.image;
   // The privacy check embeds exactly the delivered 8-bit pixels, not the decoder's floats.
   const delivered = Float32Array.from(pixels, (v) => v / 127.5 - 1);
   const dim = manifest.privacy.embeddingDim;
@@ -80,7 +90,7 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
   const privacy = await openPrivacyIndex(bundle, pairs);
   if (privacy.reference !== bundle.reference) throw new Error('the DCR subset pairs were opened with another bundle');
   const checked = await privacy.check(queries);
-  const out: CheckedImage[] = checked.map(({ nearest, dcr }, q) => {
+  return checked.map(({ nearest, dcr }, q) => {
     const job = jobs[q];
     const passed = nearest.distance >= manifest.privacy.threshold;
     const png = passed
@@ -91,20 +101,43 @@ async function makeBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Cohor
       : null;
     return { job, nnDistance: nearest.distance, dcr, png };
   });
-  return out;
 }
 
-/** `microBatch` is MICRO_BATCH, or 1 where the provider's results depend on batch composition. */
+/**
+ * `microBatch` is MICRO_BATCH, or 1 where the provider's results depend on batch composition.
+ * Two-stage pipeline: while micro-batch k is embedded, checked and encoded, micro-batch k+1 is
+ * already sampling, so the denoiser (the accelerator on a GPU) does not wait for the CPU work.
+ * Results come back in job order whatever the overlap. `overlap: false` runs the stages one
+ * after the other (bench/pipeline.ts's baseline).
+ */
 export async function makeImages(
   bundle: LoadedBundle,
   pairs: SubsetPairs,
   params: CohortParams,
   jobs: PendingImage[],
   microBatch: number,
+  overlap = true,
 ): Promise<CheckedImage[]> {
   const out: CheckedImage[] = [];
-  for (let i = 0; i < jobs.length; i += microBatch) {
-    out.push(...(await makeBatch(bundle, pairs, params, jobs.slice(i, i + microBatch))));
+  const batches: PendingImage[][] = [];
+  for (let i = 0; i < jobs.length; i += microBatch) batches.push(jobs.slice(i, i + microBatch));
+  const start = (b: number): Promise<SampledBatch> | null => {
+    if (b >= batches.length) return null;
+    const sampling = sampleBatch(bundle, params, batches[b]);
+    sampling.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
+    return sampling;
+  };
+  let next = start(0);
+  for (let b = 0; next !== null; b++) {
+    const sampled: SampledBatch = await next;
+    next = overlap ? start(b + 1) : null;
+    try {
+      out.push(...(await checkBatch(bundle, pairs, params, sampled)));
+    } catch (e) {
+      await next?.catch(() => undefined); // leave no sampling running behind a failure
+      throw e;
+    }
+    if (!overlap) next = start(b + 1);
   }
   return out;
 }
