@@ -18,22 +18,35 @@ export interface StartedProduct {
   output: () => string;
 }
 
-/** Starts it and resolves once it prints its endpoint; `env` adds to the test settings. */
-export function startProduct(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<StartedProduct> {
-  const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_DATA_DIR: dataDir, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
-  delete full.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface SpawnedMain {
+  child: ChildProcess;
+  /** What `ready` matched. */
+  match: RegExpExecArray;
+  output: () => string;
+}
+
+/** Spawns `main.js <cmd>` with the test settings plus `env`; resolves once `ready` matches its output. */
+export function spawnMain(cmd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<SpawnedMain> {
+  const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
+  if (!env.DATABASE_URL) delete full.DATABASE_URL;
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), cmd], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+) \(subscriptions: (ws:\/\/\S+)\)/.exec(out);
-      if (m) resolve({ child, url: m[1], wsUrl: m[2], output: () => out });
+      const m = ready.exec(out);
+      if (m) resolve({ child, match: m, output: () => out });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
+    child.on('exit', (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${out}`)));
   });
+}
+
+/** `start` on `dataDir`; resolves once it prints its endpoint. */
+export async function startProduct(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<StartedProduct> {
+  const { child, match, output } = await spawnMain('start', { SYNTHBUS_DATA_DIR: dataDir, ...env }, /SynthBUS GraphQL endpoint: (http:\/\/\S+) \(subscriptions: (ws:\/\/\S+)\)/);
+  return { child, url: match[1], wsUrl: match[2], output };
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
