@@ -10,7 +10,7 @@ export const PLACE_ORDER = /* GraphQL */ `
 
 export const ORDER_PROGRESS = /* GraphQL */ `
   subscription OrderProgress($orderId: ID!) {
-    orderProgress(orderId: $orderId) { type status size delivered rejected failureReason }
+    orderProgress(orderId: $orderId) { type status size delivered rejected failureReason estimatedSecondsLeft }
   }`;
 
 export const CREATE_DOWNLOAD_LINK = /* GraphQL */ `
@@ -27,4 +27,5 @@ export interface ProgressEvent {
   delivered: number;
   rejected: number;
   failureReason: string | null;
+  estimatedSecondsLeft: number | null;
 }

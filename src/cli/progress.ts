@@ -25,6 +25,15 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** A rough time left for a progress line: "~45 s left", "~3 min left", "~2 h 5 min left"; '' when unknown. */
+export function formatTimeLeft(seconds: number | null): string {
+  if (seconds === null || seconds <= 0) return '';
+  if (seconds < 60) return `~${Math.ceil(seconds)} s left`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `~${minutes} min left`;
+  return `~${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''} left`;
+}
+
 /** `label [#####-----]  42% note` in at most `width` columns. */
 export function renderBar(label: string, done: number, total: number, width: number, note = ''): string {
   const frac = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;

@@ -9,7 +9,7 @@ import { downloadArchive } from './download';
 import { extractArchive } from './extract';
 import type { PublicKeyInfo } from '../domain/model';
 import { CERTIFICATE_KEYS, ORDER_PROGRESS, ProgressEvent } from './operations';
-import { progressBar, ProgressSink } from './progress';
+import { formatTimeLeft, progressBar, ProgressSink } from './progress';
 import { verifyCohort } from './verify-cohort';
 
 export const PULL_FLAGS = ['out', 'format'] as const;
@@ -19,7 +19,8 @@ async function waitForCompletion(api: ApiClient, orderId: string, sink: Progress
   const client = api.subscriptions();
   try {
     const { orderProgress: last } = await subscribeUntil<{ orderProgress: ProgressEvent }>(client, ORDER_PROGRESS, { orderId }, ({ orderProgress: e }) => {
-      bar.update(e.delivered, e.size, `${e.delivered}/${e.size} images, ${e.rejected} resampled`);
+      const left = formatTimeLeft(e.estimatedSecondsLeft);
+      bar.update(e.delivered, e.size, `${e.delivered}/${e.size} images, ${e.rejected} resampled${left ? `, ${left}` : ''}`);
       if (e.status === 'FAILED' || e.status === 'CANCELLED') {
         throw new CliError(`order ${orderId} ${e.status.toLowerCase()}${e.failureReason ? `: ${e.failureReason}` : ''}`);
       }

@@ -1,7 +1,7 @@
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { CliError } from '../../src/cli/api';
 import { parseMix } from '../../src/cli/mix';
-import { formatBytes, progressBar, renderBar } from '../../src/cli/progress';
+import { formatBytes, formatTimeLeft, progressBar, renderBar } from '../../src/cli/progress';
 
 describe('parseMix', () => {
   it('reads BIRADS=FRACTION pairs', () => {
@@ -39,6 +39,10 @@ describe('progress bar', () => {
     expect(renderBar('dl', 9, 0, 40)).toMatch(/\[-+\]   0%$/);
     expect(formatBytes(5000)).toBe('4.9 KiB');
     expect(formatBytes(12)).toBe('12 B');
+  });
+
+  it('says roughly how long is left, and nothing when that is unknown', () => {
+    expect([null, 0, 44.2, 60, 61, 3599, 7500].map(formatTimeLeft)).toEqual(['', '', '~45 s left', '~1 min left', '~2 min left', '~1 h left', '~2 h 5 min left']);
   });
 
   it('redraws one line on a terminal', () => {
