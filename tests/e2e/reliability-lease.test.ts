@@ -5,27 +5,17 @@
 // killed with SIGKILL mid-shard stops heartbeating; the reaper (here the API's) hands its shard
 // back and a replacement worker resumes it within 30 s, with no expiry to tune. The order then
 // completes with every index recorded once.
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
+import { startWorkerProcess } from '../helpers/start-process';
+import { TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 const children: ChildProcess[] = [];
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.databaseUrl,
-      SYNTHBUS_DATA_DIR: stack.config.dataDir,
-      SYNTHBUS_STORAGE_DIR: stack.config.storageRoot,
-      SYNTHBUS_BUNDLE_DIRS: (stack.config.bundleDirs ?? []).join(path.delimiter),
-      SYNTHBUS_SHARD_SIZE: '4',
-      SYNTHBUS_BATCH_SIZE: '1',
-    },
-    stdio: 'ignore',
-  });
+/** With the default lease and heartbeat. */
+function startWorker(): ChildProcess {
+  const child = startWorkerProcess(stack);
   children.push(child);
   return child;
 }
@@ -50,7 +40,7 @@ test('kill -9 of a worker mid-shard: its shard resumes on another worker within 
   const [a, b] = model.classes.map((c) => c.birads);
   const size = 12;
   const input = { modelId: model.modelId, size, mix: [{ birads: a, count: 5 }, { birads: b, count: 7 }], seed: 987654321, steps: model.minSteps };
-  const victim = startWorkerProcess();
+  const victim = startWorker();
   const victimId = `${os.hostname()}:${victim.pid}`;
   const { placeOrder } = await gqlOk(stack.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id } }`, { i: input }, partner.key);
 
@@ -63,7 +53,7 @@ test('kill -9 of a worker mid-shard: its shard resumes on another worker within 
         const shard = await shardOf(victimId);
         victim.kill('SIGKILL');
         const at = Date.now();
-        startWorkerProcess(); // its replacement, started at once (it cannot know the old one's shard)
+        startWorker(); // its replacement, started at once (it cannot know the old one's shard)
         return { at, shard };
       })();
     }

@@ -6,16 +6,16 @@
 // shard once its lease lapses (the worker stopped heartbeating). The order completes with exactly the requested counts per class, no
 // image is recorded twice, and every image is byte-identical to an uninterrupted run of the same
 // order (the engine run in this process with the same parameters).
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
 import type { CohortParams } from '../../src/domain/cohort';
 import { classOfIndex } from '../../src/domain/order-request';
 import { FileContentStore } from '../../src/storage/content-store';
-import { REPO_ROOT, TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
+import { startWorkerProcess } from '../helpers/start-process';
+import { TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 const children: ChildProcess[] = [];
@@ -23,27 +23,8 @@ const children: ChildProcess[] = [];
 /** A SIGKILLed worker's shard is handed back this long after its last heartbeat. */
 const LEASE_SECONDS = 6;
 
-function startWorkerProcess(name: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: stack.databaseUrl,
-      SYNTHBUS_DATA_DIR: stack.config.dataDir,
-      SYNTHBUS_STORAGE_DIR: stack.config.storageRoot,
-      SYNTHBUS_BUNDLE_DIRS: (stack.config.bundleDirs ?? []).join(path.delimiter),
-      SYNTHBUS_SHARD_SIZE: '4',
-      SYNTHBUS_BATCH_SIZE: '1',
-      SYNTHBUS_LEASE_SECONDS: String(LEASE_SECONDS),
-      SYNTHBUS_HEARTBEAT_SECONDS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') process.stderr.write(`worker ${name} exited ${code ?? signal}:\n${out}\n`);
-  });
+function startWorker(): ChildProcess {
+  const child = startWorkerProcess(stack, { SYNTHBUS_LEASE_SECONDS: String(LEASE_SECONDS), SYNTHBUS_HEARTBEAT_SECONDS: '1' });
   children.push(child);
   return child;
 }
@@ -66,7 +47,7 @@ test('kill -9 of a worker mid-order: the order completes exactly, byte-identical
   const size = 12;
   const input = { modelId: model.modelId, size, mix: [{ birads: a, count: 5 }, { birads: b, count: 7 }], seed: 987654321, steps: model.minSteps };
 
-  const victim = startWorkerProcess('victim');
+  const victim = startWorker();
   const order = (await gqlOk(stack.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id certificateId } }`, { i: input }, partner.key)).placeOrder;
 
   // Kill the worker at its third image: shards hold 4, so it dies in the middle of one.
@@ -75,8 +56,8 @@ test('kill -9 of a worker mid-order: the order completes exactly, byte-identical
     if (killedAt < 0 && e.delivered >= 3) {
       killedAt = e.delivered;
       victim.kill('SIGKILL');
-      startWorkerProcess('restarted');
-      startWorkerProcess('second');
+      startWorker();
+      startWorker();
     }
   });
   expect(killedAt).toBe(3);

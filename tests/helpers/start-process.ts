@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runningEmbeddedUrl } from '../../src/db/embedded';
 import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
-import { REPO_ROOT } from './stack';
+import { REPO_ROOT, TestStack } from './stack';
 
 export interface StartedProduct {
   child: ChildProcess;
@@ -59,4 +59,31 @@ export async function cleanUpProduct(dataDir: string, children: ChildProcess[]):
   await Promise.all(children.map(exited));
   if (runningEmbeddedUrl(dataDir)) process.kill(Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGINT');
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * A `main.js worker` process on a test stack's database, image store and bundles, shards of 4 and
+ * one image per batch; `env` adds settings. An unexpected exit prints the worker's output.
+ */
+export function startWorkerProcess(stack: TestStack, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'worker'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: stack.databaseUrl,
+      SYNTHBUS_DATA_DIR: stack.config.dataDir,
+      SYNTHBUS_STORAGE_DIR: stack.config.storageRoot,
+      SYNTHBUS_BUNDLE_DIRS: (stack.config.bundleDirs ?? []).join(path.delimiter),
+      SYNTHBUS_SHARD_SIZE: '4',
+      SYNTHBUS_BATCH_SIZE: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') process.stderr.write(`worker ${child.pid} exited ${code ?? signal}:\n${out}\n`);
+  });
+  return child;
 }
