@@ -108,6 +108,22 @@ it('runs subscriptions over WebSocket with the key from the Headers tab', async 
   await page.close();
 });
 
+it("runs the journey's usage tab as it stands, with only the key filled in", async () => {
+  const partner = await createApprovedPartner(stack, 'Usage Tab Clinic');
+  const page = await browser.newPage();
+  await page.goto(`${origin}/playground`);
+  const step = EXAMPLE_TABS.findIndex((t) => t.query.includes('query Usage'));
+  await page.locator('.graphiql-tab').nth(step).click();
+  expect(await page.locator('.graphiql-query-editor .CodeMirror:visible').innerText()).toContain('query Usage');
+  await page.getByText('Headers', { exact: true }).click();
+  await setEditor(page, '.graphiql-editor-tool', JSON.stringify({ Authorization: `Bearer ${partner.key}` }));
+  await page.click('.graphiql-execute-button');
+  const result = page.locator('.result-window');
+  await result.getByText('"imagesAvailable"').waitFor();
+  expect(await result.innerText()).toContain('"ordersPlaced": 0');
+  await page.close();
+});
+
 it('is served only from an allow-list of bundled assets', async () => {
   const ok = await fetch(`${origin}/playground/assets/graphiql.min.js`);
   expect(ok.status).toBe(200);
