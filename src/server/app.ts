@@ -116,7 +116,11 @@ export async function startApi(config: Config, url: string, log: (line: string) 
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request }) {
+        async didResolveOperation({ document, request, operation }) {
+          // Apollo would run a subscription's field once as if it were a query (and fail inside).
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) at this same URL, not over HTTP.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           const [refused] = limitErrors(schema, document, request.variables ?? {}, limits);
           if (refused) throw refused;
         },

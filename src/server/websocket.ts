@@ -4,7 +4,7 @@
 // check the cost limits, each refusal a coded `error` message. A socket whose key is revoked or
 // whose partner is suspended is ended by SocketSessions.
 import type http from 'node:http';
-import { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLFormattedError, GraphQLSchema, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, parse, specifiedRules, validate } from 'graphql';
 import type { ExecutionArgs } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type * as GraphqlWsUseWs from 'graphql-ws/dist/use/ws';
@@ -47,8 +47,22 @@ function prepare(deps: WebSocketDeps, payload: SubscribePayload): { document: Do
   const rules = deps.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   const invalid = validate(deps.schema, document, rules);
   if (invalid.length) return { errors: coded(invalid, 'GRAPHQL_VALIDATION_FAILED') };
+  const operation = getOperationAST(document, payload.operationName);
+  if (!operation) return { errors: [new GraphQLError('Name the operation to run: the document has several, or none by that name.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
+  // Variables of the wrong type are the client's mistake, as Apollo says over HTTP.
+  const coerced = getVariableValues(deps.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
+  if (coerced.errors) return { errors: coded(coerced.errors, 'BAD_USER_INPUT') };
   const refused = limitErrors(deps.schema, document, payload.variables ?? {}, deps.limits);
   return refused.length ? { errors: refused } : { document };
+}
+
+// Messages only a server sends. graphql-ws would take one from a client as its own failure (close
+// 4500 and a stack trace in the log); read as no message at all, it is the client's 4400.
+const SERVER_ONLY = new Set(['next', 'error', 'connection_ack']);
+
+function refuseServerOnlyMessages(key: string, value: unknown): unknown {
+  const type = key === '' && value !== null && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && SERVER_ONLY.has(type) ? null : value;
 }
 
 /** Serves /graphql over WebSocket on the HTTP server; dispose() closes every connection. */
@@ -58,6 +72,7 @@ export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { 
   return useServer<Record<string, unknown>, { session?: SocketSession }>(
     {
       schema: deps.schema,
+      jsonMessageReviver: refuseServerOnlyMessages,
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const socket = ctx.extra.socket;
