@@ -174,3 +174,23 @@ test('SYNTHBUS_INTROSPECTION=false holds on both transports, and "Did you mean" 
   const open_ = await gql(stack.url, '{ currentAgreemen { version } }');
   expect(open_.errors?.[0].message).toMatch(/Did you mean "currentAgreement"\?/);
 });
+
+test('a revocation missed while the LISTEN connection was down is applied once it reconnects', async () => {
+  const partner = await createApprovedPartner(stack, 'Missed Revocation');
+  const socket = open(partner.key);
+  expect((await execute(socket, '{ me { id } }')).data).toBeTruthy();
+  const owner = new PgClient({ connectionString: stack.databaseUrl });
+  await owner.connect();
+  try {
+    const { rows } = await owner.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN synthbus_access_revoked'`);
+    expect(rows).toHaveLength(1);
+    await owner.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    await owner.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [partner.keyId]);
+  } finally {
+    await owner.end();
+  }
+  const t0 = performance.now();
+  const closed = await socket.closed;
+  expect(closed.code).toBe(4403);
+  expect(closed.at - t0).toBeLessThan(5000);
+});
