@@ -83,7 +83,7 @@ export class CheckpointKey {
   }
 }
 
-export function isSignedBy(c: SignedCheckpoint, publicKey: KeyObject): boolean {
+function isSignedBy(c: SignedCheckpoint, publicKey: KeyObject): boolean {
   try {
     return c.keyId === keyIdOf(publicKey) && verify(null, statement(c), publicKey, Buffer.from(c.signature, 'base64'));
   } catch {

@@ -15,7 +15,7 @@ function describe(ch: string): string {
 }
 
 /** Throws for the first string in `value` (at `path`) that a caller may not send. */
-export function checkStrings(value: unknown, path: string): void {
+function checkStrings(value: unknown, path: string): void {
   if (typeof value === 'string') {
     const bad = CONTROL.exec(value);
     if (bad) throw badInput(path, 'CONTROL_CHARACTER', `${path} contains the control character ${describe(bad[0])}; remove it.`);

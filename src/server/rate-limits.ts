@@ -9,11 +9,11 @@ import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Principal } from '../services/principal';
 
-export type RateLimitConfig = Config['rateLimits'];
+type RateLimitConfig = Config['rateLimits'];
 
 const WINDOW_SECONDS = 60;
 
-export class RateLimitedError extends GraphQLError {
+class RateLimitedError extends GraphQLError {
   constructor(
     readonly limit: number,
     readonly retryAfterSeconds: number,
@@ -29,7 +29,7 @@ export class RateLimitedError extends GraphQLError {
 }
 
 /** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) and Retry-After. */
-export function rateLimitHeaders(limit: number, remaining: number, resetSeconds: number): Record<string, string> {
+function rateLimitHeaders(limit: number, remaining: number, resetSeconds: number): Record<string, string> {
   const h: Record<string, string> = {
     'ratelimit-policy': `${limit};w=${WINDOW_SECONDS}`,
     ratelimit: `limit=${limit}, remaining=${remaining}, reset=${resetSeconds}`,

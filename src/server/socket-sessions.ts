@@ -8,7 +8,7 @@ import { AccessRevocation, Principal, revokes } from '../services/principal';
 /** graphql-ws sends the error before the close; this leaves the error frames time to go out. */
 const CLOSE_AFTER_MS = 100;
 /** The close code graphql-ws itself uses for Forbidden. */
-export const CLOSE_FORBIDDEN = 4403;
+const CLOSE_FORBIDDEN = 4403;
 
 export class SocketSession {
   principal: Principal | null = null;
@@ -55,10 +55,6 @@ export class SocketSessions {
 
   delete(s: SocketSession): void {
     this.open.delete(s);
-  }
-
-  get size(): number {
-    return this.open.size;
   }
 
   /** Ends every socket whose caller the revocation concerns. */

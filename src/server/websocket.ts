@@ -121,8 +121,3 @@ export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { 
     wss,
   );
 }
-
-/** Re-checks every open socket: after the revocation listener missed NOTIFYs while reconnecting. */
-export function recheckSockets(deps: Pick<WebSocketDeps, 'sessions' | 'authenticate'>): Promise<void> {
-  return deps.sessions.recheck((s) => deps.authenticate(s.authorization, s.ip));
-}
