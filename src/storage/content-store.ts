@@ -16,6 +16,35 @@ export interface ContentStore {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+const CAUSES: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a path component is not a directory',
+};
+
+/** The store could not be written: `code` is the errno name (EACCES, ENOSPC, …). Often transient. */
+export class StorageError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+function exists(p: string): Promise<boolean> {
+  return fs.promises.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 export class FileContentStore implements ContentStore {
   constructor(readonly root: string) {
     fs.mkdirSync(root, { recursive: true });
@@ -27,16 +56,48 @@ export class FileContentStore implements ContentStore {
     return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
+  /**
+   * Writes to a temp file, fsyncs it and renames it into place: a crash or a full disk never
+   * leaves a truncated file under the final name, and a failed write removes its temp file.
+   */
   async put(bytes: Buffer): Promise<string> {
     const sha = createHash('sha256').update(bytes).digest('hex');
     const target = this.path(sha);
     if (await this.has(sha)) return sha;
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    // Write then rename: a crash mid-write never leaves a truncated file under the final name.
+    const dir = path.dirname(target);
+    await fs.promises.mkdir(dir, { recursive: true }).catch((e: unknown) => this.fail('create the directory', dir, e));
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.promises.writeFile(tmp, bytes);
-    await fs.promises.rename(tmp, target);
+    try {
+      const file = await fs.promises.open(tmp, 'wx', 0o644);
+      try {
+        await file.writeFile(bytes);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await fs.promises.rename(tmp, target);
+    } catch (e) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      await this.fail('write', target, e);
+    }
     return sha;
+  }
+
+  /**
+   * Throws a StorageError naming the real cause. A recursive mkdir below a directory this process
+   * may not write reports ENOENT; the first existing ancestor then tells EACCES or EROFS.
+   */
+  private async fail(action: string, where: string, e: unknown): Promise<never> {
+    let code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT') {
+      let dir = where;
+      while (!(await exists(dir)) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+      code = await fs.promises.access(dir, fs.constants.W_OK).then(
+        () => code,
+        (denied: NodeJS.ErrnoException) => denied.code ?? code,
+      );
+    }
+    throw new StorageError(code, `image store ${this.root}: cannot ${action} ${where}: ${code} (${CAUSES[code] ?? (e as Error).message})`);
   }
 
   get(sha256: string): Promise<Buffer> {
@@ -47,10 +108,7 @@ export class FileContentStore implements ContentStore {
     return fs.createReadStream(this.path(sha256), range);
   }
 
-  async has(sha256: string): Promise<boolean> {
-    return fs.promises.access(this.path(sha256)).then(
-      () => true,
-      () => false,
-    );
+  has(sha256: string): Promise<boolean> {
+    return exists(this.path(sha256));
   }
 }

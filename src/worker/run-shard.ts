@@ -3,6 +3,7 @@
 // (primary key order + index), and generation is deterministic, so a retried shard redoes only
 // what was not recorded and produces the same bytes. The order's state changes all go through
 // services/order-lifecycle.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
 import { DataSource } from 'typeorm';
 import type { CohortCertificateInput, DeliveredImage, SignedCertificate } from '../domain/cohort';
@@ -13,7 +14,7 @@ import { OrderEntity } from '../entities/order';
 import * as lifecycle from '../services/order-lifecycle';
 import { publishOrderEvent } from '../services/order-events';
 import type { ShardJob } from '../db/shard-queue';
-import type { ContentStore } from '../storage/content-store';
+import { ContentStore, StorageError } from '../storage/content-store';
 
 export interface ShardDeps {
   ds: DataSource;
@@ -24,6 +25,37 @@ export interface ShardDeps {
   /** Recorded with each image: which worker made it. */
   workerId: string;
   log: (line: string) => void;
+  storageRetry: StorageRetry;
+  /** Told "storage unavailable, retrying: <cause>" while a store fault is retried, null once it clears. */
+  onStorageFault?: (notice: string | null) => void;
+}
+
+/** Exponential backoff for storage faults: a full or unmounted disk is usually fixed in minutes. */
+export interface StorageRetry {
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** After this long the fault fails the shard's run (which is itself retried with backoff). */
+  giveUpAfterMs: number;
+}
+
+/** Stores the bytes, retrying a storage fault with backoff until it clears, `signal` aborts or time runs out. */
+async function store(deps: ShardDeps, png: Buffer, signal: AbortSignal): Promise<string> {
+  const { firstDelayMs, maxDelayMs, giveUpAfterMs } = deps.storageRetry;
+  const since = Date.now();
+  let faulted = false;
+  for (let delay = firstDelayMs; ; delay = Math.min(delay * 2, maxDelayMs)) {
+    try {
+      const sha = await deps.store.put(png);
+      if (faulted) deps.onStorageFault?.(null);
+      return sha;
+    } catch (e) {
+      if (!(e instanceof StorageError) || Date.now() - since + delay > giveUpAfterMs) throw e;
+      faulted = true;
+      deps.log(`storage unavailable, retrying in ${delay / 1000} s: ${e.message}`);
+      deps.onStorageFault?.(`storage unavailable, retrying: ${e.message}`);
+      await sleep(delay, undefined, { signal });
+    }
+  }
 }
 
 async function missingIndices(ds: DataSource, job: ShardJob): Promise<number[]> {
@@ -39,8 +71,8 @@ async function missingIndices(ds: DataSource, job: ShardJob): Promise<number[]> 
  * needs) and its event, if absent and the order still runs. `unrecordedRejections` are the
  * rejections of this batch's images still to be recorded.
  */
-async function record(deps: ShardDeps, orderId: string, img: DeliveredImage, unrecordedRejections: number): Promise<void> {
-  const sha = await deps.store.put(img.png);
+async function record(deps: ShardDeps, orderId: string, img: DeliveredImage, unrecordedRejections: number, signal: AbortSignal): Promise<void> {
+  const sha = await store(deps, img.png, signal);
   if (sha !== img.record.sha256) throw new Error(`image ${img.record.index}: engine reported sha256 ${img.record.sha256}, bytes hash to ${sha}`);
   const r = img.record;
   await deps.ds.transaction(async (m) => {
@@ -99,7 +131,7 @@ export async function runShard(deps: ShardDeps, job: ShardJob, signal: AbortSign
       let unrecorded = images.reduce((n, img) => n + img.record.rejections.length, 0);
       for (const img of images) {
         unrecorded -= img.record.rejections.length;
-        await record(deps, order.id, img, unrecorded);
+        await record(deps, order.id, img, unrecorded, signal);
       }
     }
   } catch (e) {

@@ -15,7 +15,11 @@ import { registerModels, registerSigningKeys } from '../services/models';
 import { OrderEventHub } from '../services/order-event-hub';
 import { FileContentStore } from '../storage/content-store';
 import { loadEngine } from './engine-loader';
+import type { ShardDeps, StorageRetry } from './run-shard';
 import { runSlot } from './shard-slots';
+
+/** A storage fault is retried for 10 minutes (1 s, 2 s, … up to a minute apart) before a run fails. */
+const STORAGE_RETRY: StorageRetry = { firstDelayMs: 1000, maxDelayMs: 60_000, giveUpAfterMs: 10 * 60_000 };
 
 export interface WorkerHandle {
   id: string;
@@ -35,11 +39,22 @@ export async function startWorker(config: Config, url: string, log: (line: strin
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
   const workerId = `${os.hostname()}:${process.pid}`;
-  const deps = { ds, engine: eng, certify: certifier.certify.bind(certifier), store: new FileContentStore(config.storageRoot), batchSize: config.batchSize, workerId, log };
+  let status: WorkerStatus = 'READY';
+  let detail: string | null = null;
+  const deps: ShardDeps = {
+    ds,
+    engine: eng,
+    certify: certifier.certify.bind(certifier),
+    store: new FileContentStore(config.storageRoot),
+    batchSize: config.batchSize,
+    workerId,
+    log,
+    storageRetry: STORAGE_RETRY,
+    onStorageFault: (notice) => (detail = notice),
+  };
   const bundles = eng.models().map((m) => ({ modelId: m.modelId, bundleHash: m.bundleHash }));
   const running = new Set<string>();
-  let status: WorkerStatus = 'READY';
-  const beat = () => heartbeat(ds, { id: workerId, status, detail: null, models: bundles, running: [...running] });
+  const beat = () => heartbeat(ds, { id: workerId, status, detail, models: bundles, running: [...running] });
   await beat();
   const keeper = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log, beat });
   const drain = new AbortController();

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { runningEmbeddedUrl } from '../../src/db/embedded';
+import { settledShards } from '../helpers/shards';
 import { cleanUpProduct, exited, startProduct } from '../helpers/start-process';
 import { collectProgress, createApprovedPartner, gqlOk } from '../helpers/stack';
 
@@ -61,10 +62,10 @@ test('SIGTERM mid-order: exit 0 within 10 s, shard handed back, and the order co
   const db = new Client({ connectionString: runningEmbeddedUrl(dataDir) as string });
   await db.connect();
   const { rows } = await db.query<{ idx: number }>('SELECT idx FROM order_images WHERE order_id = $1 ORDER BY idx', [placeOrder.id]);
-  const shards = await db.query<{ state: string; failures: number }>('SELECT state, failures FROM shard_jobs WHERE order_id = $1', [placeOrder.id]);
+  const shards = await settledShards(async (sql, params) => (await db.query(sql, params)).rows, placeOrder.id);
   await db.end();
   expect(rows.map((r) => r.idx)).toEqual([...Array(size).keys()]);
-  expect(shards.rows).toEqual(Array(3).fill({ state: 'DONE', failures: 0 }));
+  expect(shards).toEqual(Array(3).fill({ state: 'DONE', failures: 0, last_error: null }));
   second.child.kill('SIGTERM');
   expect(await exited(second.child)).toBe(0);
 });

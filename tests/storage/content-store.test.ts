@@ -28,3 +28,37 @@ test('a name that is not a sha256 digest is refused (no path tricks)', () => {
   expect(() => store.path('../../etc/passwd')).toThrow('not a sha256 hex digest: "../../etc/passwd"');
   expect(() => store.path('A'.repeat(64))).toThrow(/not a sha256/);
 });
+
+// Finding 6 of issue 10: faults name their real cause, and a failed write leaves nothing behind.
+describe('storage faults', () => {
+  afterEach(() => jest.restoreAllMocks());
+  const errno = (code: string, syscall: string) => Object.assign(new Error(`${code}: ${syscall} failed`), { code, syscall });
+
+  test('a disk that fills up mid-write: ENOSPC named, no temp file left, nothing under the final name', async () => {
+    const store = new FileContentStore(root);
+    const bytes = Buffer.from('a PNG that does not fit on the disk');
+    const realOpen = fs.promises.open;
+    jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof realOpen>) => {
+      const file = await realOpen(...args);
+      // Half the bytes land, then the disk is full.
+      return Object.assign(Object.create(file) as typeof file, {
+        writeFile: async (b: Buffer) => {
+          await file.writeFile(b.subarray(0, b.length >> 1));
+          throw errno('ENOSPC', 'write');
+        },
+      });
+    });
+    await expect(store.put(bytes)).rejects.toMatchObject({ name: 'StorageError', code: 'ENOSPC', message: expect.stringMatching(/cannot write .*: ENOSPC \(no space left on device\)/) });
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    expect(fs.readdirSync(path.dirname(store.path(sha)))).toEqual([]);
+    expect(await store.has(sha)).toBe(false);
+  });
+
+  test('a directory it may not write: EACCES named, not the ENOENT a recursive mkdir reports', async () => {
+    const store = new FileContentStore(root);
+    jest.spyOn(fs.promises, 'mkdir').mockRejectedValue(errno('ENOENT', 'mkdir'));
+    const realAccess = fs.promises.access;
+    jest.spyOn(fs.promises, 'access').mockImplementation((p, mode) => (mode === fs.constants.W_OK ? Promise.reject(errno('EACCES', 'access')) : realAccess(p, mode)));
+    await expect(store.put(Buffer.from('denied'))).rejects.toMatchObject({ code: 'EACCES', message: expect.stringMatching(/cannot create the directory .*: EACCES \(permission denied\)/) });
+  });
+});

@@ -6,6 +6,7 @@
 // shards whose worker went silent (tests/e2e/reliability-lease.test.ts kills one with SIGKILL).
 import type { SamplingEngine } from '../../src/domain/sampling-engine';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
+import { settledShards } from '../helpers/shards';
 import { TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 const LEASE_SECONDS = 2;
@@ -47,7 +48,7 @@ test('a healthy shard running for several leases is never taken away or failed',
   const ranSeconds = (Date.now() - startedAt) / 1000;
   expect(ranSeconds).toBeGreaterThan(3 * LEASE_SECONDS); // the premise: it outlived several leases
   expect(events[events.length - 1]).toMatchObject({ type: 'COMPLETED', delivered: 4 });
-  const shards = (await stack.api.deps.ds.query('SELECT state, failures, last_error FROM shard_jobs WHERE order_id = $1', [placeOrder.id])) as unknown[];
+  const shards = await settledShards((sql, params) => stack.api.deps.ds.query(sql, params), placeOrder.id);
   expect(shards).toEqual([{ state: 'DONE', failures: 0, last_error: null }]);
   const makers = (await stack.api.deps.ds.query('SELECT DISTINCT delivered_by FROM order_images WHERE order_id = $1', [placeOrder.id])) as { delivered_by: string }[];
   expect(makers).toEqual([{ delivered_by: worker.id }]);
