@@ -2,8 +2,10 @@
 import 'reflect-metadata';
 import path from 'node:path';
 import { Config, loadConfig } from './config';
-import { checkpointFiles, trustedCheckpoints } from './audit/checkpoints';
-import { appendAudit, verifyAudit } from './audit/log';
+import { CheckpointKey, checkpointFiles } from './audit/checkpoints';
+import { appendAudit } from './audit/log';
+import { useAuditMacKey } from './audit/row-mac';
+import { verifyWithKey } from './audit/verify';
 import { openAppDataSource } from './db/data-source';
 import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
@@ -152,15 +154,19 @@ async function main(argv: string[]): Promise<void> {
       await migrate(requireUrl(config), log);
       return log('database is up to date');
     case 'admin-key':
-      return withDatabase(config, (url) => printAdminKey(url, sub ?? 'admin'));
+      return withDatabase(config, async (url) => {
+        // Its audit entry carries a MAC like the API's own (audit/row-mac.ts).
+        useAuditMacKey((await CheckpointKey.open(checkpointFiles(config).keyFile)).macKey);
+        await printAdminKey(url, sub ?? 'admin');
+      });
     case 'audit': {
       if (sub !== 'verify') throw new Error(USAGE);
       return withDatabase(config, async (url) => {
         const ds = await openAppDataSource(config.appDatabaseUrl ?? url, 1);
-        const r = await verifyAudit(ds, await trustedCheckpoints(ds, checkpointFiles(config)));
+        const r = await verifyWithKey(ds, checkpointFiles(config));
         await ds.destroy();
         const signed = r.checkpoint ? `signed head seq ${r.checkpoint.seq} (${r.checkpoint.signedAt}) matched, ${r.unsigned} entries after it` : 'no signed head';
-        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}; ${signed}`);
+        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}; ${signed}; entry MACs ${r.macsChecked ? 'checked' : 'not checked (no key file)'}`);
         log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
         process.exitCode = 1;
       });

@@ -55,26 +55,37 @@ export class CheckpointKey {
     return keyIdOf(this.publicKey);
   }
 
-  /** Loads the key, generating it (mode 0600, its public half beside it) on first use. */
-  static async open(keyFile: string): Promise<CheckpointKey> {
+  /** The key in `keyFile`, or null if there is none (no checkpoint was ever signed there). */
+  static async load(keyFile: string): Promise<CheckpointKey | null> {
     let pem: string;
     try {
       pem = await fs.readFile(keyFile, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      const { privateKey } = generateKeyPairSync('ed25519');
-      pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      await fs.mkdir(path.dirname(keyFile), { recursive: true });
-      // 'wx': two processes starting at once must not overwrite each other's key.
-      await fs.writeFile(keyFile, pem, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-        pem = await fs.readFile(keyFile, 'utf8');
-      });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
     }
     const privateKey = createPrivateKey(pem);
-    const key = new CheckpointKey(privateKey, createPublicKey(privateKey));
+    return new CheckpointKey(privateKey, createPublicKey(privateKey));
+  }
+
+  /** Loads the key, generating it (mode 0600, its public half beside it) on first use. */
+  static async open(keyFile: string): Promise<CheckpointKey> {
+    const existing = await CheckpointKey.load(keyFile);
+    if (existing) return existing;
+    const { privateKey } = generateKeyPairSync('ed25519');
+    await fs.mkdir(path.dirname(keyFile), { recursive: true });
+    // 'wx': of two processes starting at once, the second keeps the first one's key.
+    await fs.writeFile(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    const key = (await CheckpointKey.load(keyFile)) as CheckpointKey;
     await fs.writeFile(`${keyFile}.pub`, key.publicKey.export({ type: 'spki', format: 'pem' }).toString());
     return key;
+  }
+
+  /** The HMAC key of audit entries (row-mac.ts), derived from this key: one secret file for both. */
+  get macKey(): Buffer {
+    return createHash('sha256').update('synthbus audit entry MAC\0').update(this.privateKey.export({ type: 'pkcs8', format: 'der' })).digest();
   }
 
   sign(head: { seq: number; hash: string }, at: Date): SignedCheckpoint {
@@ -126,19 +137,13 @@ export async function storedCheckpoints(ds: DataSource, publicKey: KeyObject, li
 }
 
 /**
- * Every checkpoint that `publicKey` signed, from the file and the table, by seq. A forged or
- * altered line fails its signature and is dropped; so is a table row, which the database's
- * owner could have written.
+ * Every checkpoint that `key` signed, from the file and the table, by seq. A forged or altered
+ * line fails its signature and is dropped; so is a table row, which the database's owner could
+ * have written.
  */
-export async function trustedCheckpoints(ds: DataSource, files: CheckpointFiles): Promise<SignedCheckpoint[]> {
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey(await fs.readFile(files.keyFile, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []; // no checkpoint was ever signed here
-    throw e;
-  }
-  const text = await fs.readFile(files.checkpointFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+export async function trustedCheckpoints(ds: DataSource, key: CheckpointKey, checkpointFile: string): Promise<SignedCheckpoint[]> {
+  const { publicKey } = key;
+  const text = await fs.readFile(checkpointFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return '';
     throw e;
   });

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditEntryEntity } from '../entities/audit-entry';
 import { ChainBreak, ChainFields, GENESIS_HASH, entryHash, entryProblem } from './chain';
 import type { SignedCheckpoint } from './checkpoints';
+import { macMatches, macOf } from './row-mac';
 
 export interface AuditInput {
   actor: string;
@@ -50,9 +51,9 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
     };
     const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });
     await m.query(
-      `INSERT INTO audit_log (seq, at, actor, key_id, action, target_type, target_id, outcome, detail, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [entry.seq, entry.at, entry.actor, entry.keyId, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash],
+      `INSERT INTO audit_log (seq, at, actor, key_id, action, target_type, target_id, outcome, detail, prev_hash, hash, mac)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [entry.seq, entry.at, entry.actor, entry.keyId, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash, macOf(entry.hash)],
     );
     return entry;
   };
@@ -106,6 +107,14 @@ export interface ChainVerifyResult {
   checkpoint: SignedCheckpoint | null;
   /** Entries after that checkpoint: consistent, but not yet covered by a signature. */
   unsigned: number;
+  /** Whether each entry's MAC was checked (a MAC key was given). */
+  macsChecked: boolean;
+}
+
+/** Why an entry's MAC shows it was not written by the API; null when it was (or MACs had not begun). */
+function macProblem(mac: string | null, hash: string, key: Buffer, macsBegun: boolean): string | null {
+  if (mac === null) return macsBegun ? 'no MAC: the entry was inserted into the database, not written by the API' : null;
+  return macMatches(hash, mac, key) ? null : 'the MAC does not match: the entry was not written by the API';
 }
 
 function checkpointMismatch(cp: SignedCheckpoint, since: number): ChainBreak {
@@ -120,8 +129,9 @@ function checkpointMismatch(cp: SignedCheckpoint, since: number): ChainBreak {
  * or a chain that differs from a signed checkpoint (`checkpoints`, by seq) even though its own
  * hashes are consistent (rewritten and re-hashed by someone with the database but not the key).
  */
-export async function verifyAudit(ds: DataSource, checkpoints: readonly SignedCheckpoint[] = [], pageSize = 1000): Promise<ChainVerifyResult> {
+export async function verifyAudit(ds: DataSource, checkpoints: readonly SignedCheckpoint[] = [], macKey: Buffer | null = null, pageSize = 1000): Promise<ChainVerifyResult> {
   const repo = ds.getRepository(AuditEntryEntity);
+  let macsBegun = false; // entries from before MACs existed have none
   let prev = { seq: 0, hash: GENESIS_HASH };
   let matched: SignedCheckpoint | null = null;
   let next = 0; // the first checkpoint not reached yet
@@ -133,6 +143,7 @@ export async function verifyAudit(ds: DataSource, checkpoints: readonly SignedCh
     break: brk,
     checkpoint: matched,
     unsigned: prev.seq - matchedSeq(),
+    macsChecked: macKey !== null,
   });
   // Checkpoints of the empty log (seq 0) hold if the chain starts from the genesis hash.
   const passCheckpoints = (at: { seq: number; hash: string }): ChainBreak | null => {
@@ -147,10 +158,13 @@ export async function verifyAudit(ds: DataSource, checkpoints: readonly SignedCh
   const atStart = passCheckpoints(prev);
   if (atStart) return result(atStart);
   for (;;) {
-    const page = await repo.createQueryBuilder('a').where('a.seq > :s', { s: prev.seq }).orderBy('a.seq', 'ASC').limit(pageSize).getMany();
-    for (const e of page) {
-      const reason = entryProblem(e, prev);
+    // The entity has no MAC column (only verify reads it): it comes from the raw rows, in the same order.
+    const { entities: page, raw } = await repo.createQueryBuilder('a').addSelect('a.mac', 'row_mac').where('a.seq > :s', { s: prev.seq }).orderBy('a.seq', 'ASC').limit(pageSize).getRawAndEntities<{ row_mac: string | null }>();
+    for (const [i, e] of page.entries()) {
+      const mac = raw[i].row_mac;
+      const reason = entryProblem(e, prev) ?? (macKey ? macProblem(mac, e.hash, macKey, macsBegun) : null);
       if (reason) return result({ seq: e.seq, reason });
+      macsBegun ||= mac !== null;
       prev = { seq: e.seq, hash: e.hash };
       const mismatch = passCheckpoints(prev);
       // Only the entries up to the last matching signed head are proven.

@@ -21,7 +21,7 @@ async function connect(url: string): Promise<Client> {
 }
 
 function auditVerify(): Promise<{ code: number; out: string }> {
-  return run(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: stack.databaseUrl } }).then(
+  return run(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'audit', 'verify'], { env: { ...process.env, DATABASE_URL: stack.databaseUrl, SYNTHBUS_DATA_DIR: stack.config.dataDir } }).then(
     (r) => ({ code: 0, out: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
   );

@@ -1,6 +1,7 @@
 // Issue 11, finding 3 (b, c): the audit chain is checked against heads signed with a key the
-// database never holds, so someone with full control of the database who edits, inserts, deletes
-// or re-hashes rows (keeping the chain itself consistent) is caught by `audit verify`, which names
+// database never holds, and each entry against its MAC under that key, so someone with full
+// control of the database who edits, inserts, deletes or re-hashes rows (keeping the chain itself
+// consistent), or the app role appending a forged entry, is caught by `audit verify`, which names
 // the first bad row and counts the entries verified before it.
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { entryHash } from '../../src/audit/chain';
+import { asAppRole } from '../../src/db/roles';
 import { REPO_ROOT, TestStack, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 const run = promisify(execFile);
@@ -27,11 +29,15 @@ afterAll(async () => {
 
 let tampered = false;
 
-/** Changes the log as a superuser can (append-only triggers off), keeping a copy to undo it. */
-async function rewrite(change: () => Promise<void>): Promise<void> {
+/** Keeps a copy of the log, put back after the test. */
+async function snapshot(): Promise<void> {
   await owner.query('DROP TABLE IF EXISTS audit_backup');
   await owner.query('CREATE TABLE audit_backup AS SELECT * FROM audit_log');
   tampered = true;
+}
+
+/** Changes the log as a superuser can: with the append-only triggers off. */
+async function withTriggersOff(change: () => Promise<void>): Promise<void> {
   await owner.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
   try {
     await change();
@@ -40,14 +46,20 @@ async function rewrite(change: () => Promise<void>): Promise<void> {
   }
 }
 
+/** A superuser's change to the log, undone after the test. */
+async function rewrite(change: () => Promise<void>): Promise<void> {
+  await snapshot();
+  await withTriggersOff(change);
+}
+
 /** Puts the log back as it was before the scenario's change. */
 afterEach(async () => {
   if (!tampered) return;
   tampered = false;
-  await owner.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
-  await owner.query('DELETE FROM audit_log');
-  await owner.query('INSERT INTO audit_log SELECT * FROM audit_backup');
-  await owner.query('ALTER TABLE audit_log ENABLE TRIGGER USER');
+  await withTriggersOff(async () => {
+    await owner.query('DELETE FROM audit_log');
+    await owner.query('INSERT INTO audit_log SELECT * FROM audit_backup');
+  });
 });
 
 interface Row {
@@ -75,18 +87,14 @@ async function rehashFrom(fromSeq: number): Promise<void> {
   }
 }
 
-/** Signs the head, lets `change` rewrite the log consistently, and checks verify names a signed range holding `seq`. */
-async function expectRewriteCaught(seq: number, change: () => Promise<void>): Promise<void> {
+/** Signs the head, then rewrites the log from `seq` on, re-hashing the chain so that it stays consistent. */
+async function rewriteConsistently(seq: number, change: () => Promise<void>): Promise<{ code: number; out: string }> {
   await signHead();
   await rewrite(async () => {
     await change();
     await rehashFrom(seq);
   });
-  const v = await auditVerify();
-  expect(v.code).toBe(1);
-  const [from, to] = mismatchedRange(v.out);
-  expect(from).toBeLessThanOrEqual(seq);
-  expect(to).toBeGreaterThanOrEqual(seq);
+  return auditVerify();
 }
 
 /** The signed range that `verify` says no longer matches. */
@@ -129,20 +137,37 @@ test('a signed head is exported to a file and the admin query, and verifies with
   expect(rows[0].n).toBe(0);
   const v = await auditVerify();
   expect(v.code).toBe(0);
-  expect(v.out).toMatch(new RegExp(`audit chain OK: \\d+ entries, head [0-9a-f]{64}; signed head seq ${head.seq} `));
+  expect(v.out).toMatch(new RegExp(`audit chain OK: \\d+ entries, head [0-9a-f]{64}; signed head seq ${head.seq} .*; entry MACs checked`));
 });
 
-test('an edited row, the whole chain re-hashed after it, is caught by the signed head', () =>
-  expectRewriteCaught(3, async () => {
+test('an edited row, the whole chain re-hashed after it, is named: its MAC no longer matches', async () => {
+  const v = await rewriteConsistently(3, async () => {
     await owner.query(`UPDATE audit_log SET actor = 'forged' WHERE seq = 3`);
-  }));
+  });
+  expect(v.code).toBe(1);
+  expect(v.out).toContain('audit chain BROKEN at seq 3: the MAC does not match: the entry was not written by the API (2 entries verified before it)');
+});
 
-test('a forged row inserted in the middle (later rows renumbered and re-hashed) is caught', () =>
-  expectRewriteCaught(4, async () => {
+test('a forged row inserted in the middle (later rows renumbered and re-hashed) is named: it has no MAC', async () => {
+  const v = await rewriteConsistently(4, async () => {
     await owner.query('UPDATE audit_log SET seq = seq + 1000000 WHERE seq >= 4');
     await owner.query('UPDATE audit_log SET seq = seq - 1000000 + 1 WHERE seq >= 1000000');
     await owner.query(`INSERT INTO audit_log (seq, at, actor, action, outcome, detail, prev_hash, hash) VALUES (4, now(), 'admin', 'mutation.approvePartner', 'ok', '{}', '', 'x')`);
-  }));
+  });
+  expect(v.code).toBe(1);
+  expect(v.out).toContain('audit chain BROKEN at seq 4: no MAC: the entry was inserted into the database, not written by the API (3 entries verified before it)');
+});
+
+test('entries written before MACs existed: an edit re-hashed through the chain is still caught by the signed head', async () => {
+  const v = await rewriteConsistently(3, async () => {
+    await owner.query('UPDATE audit_log SET mac = NULL');
+    await owner.query(`UPDATE audit_log SET actor = 'forged' WHERE seq = 3`);
+  });
+  expect(v.code).toBe(1);
+  const [from, to] = mismatchedRange(v.out);
+  expect(from).toBeLessThanOrEqual(3);
+  expect(to).toBeGreaterThanOrEqual(3);
+});
 
 test('deleted rows at the end of the signed range are caught', async () => {
   const head = await signHead();
@@ -169,5 +194,30 @@ test('a checkpoint line forged without the key is ignored, not trusted', async (
     expect(v.code).toBe(0);
   } finally {
     await fs.writeFile(file, before);
+  }
+});
+
+test('an entry inserted with the app role, correctly chained, is caught: it has no valid MAC', async () => {
+  await snapshot();
+  const app = new Client({ connectionString: asAppRole(stack.databaseUrl) });
+  await app.connect();
+  try {
+    for (const [mac, reason] of [
+      [null, 'no MAC: the entry was inserted into the database, not written by the API'],
+      ['ab'.repeat(32), 'the MAC does not match: the entry was not written by the API'],
+    ] as const) {
+      const { rows } = await app.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+      const fields = { seq: Number(rows[0].seq) + 1, at: new Date(), actor: 'admin', keyId: null, action: 'mutation.approvePartner', targetType: 'approvePartner', targetId: null, outcome: 'ok', detail: {}, prevHash: rows[0].hash };
+      await app.query(
+        `INSERT INTO audit_log (seq, at, actor, key_id, action, target_type, target_id, outcome, detail, prev_hash, hash, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [fields.seq, fields.at, fields.actor, fields.keyId, fields.action, fields.targetType, fields.targetId, fields.outcome, '{}', fields.prevHash, entryHash(fields), mac],
+      );
+      const v = await auditVerify();
+      expect(v.code).toBe(1);
+      expect(v.out).toContain(`audit chain BROKEN at seq ${fields.seq}: ${reason} (${fields.seq - 1} entries verified before it)`);
+      await withTriggersOff(() => owner.query('DELETE FROM audit_log WHERE seq = $1', [fields.seq]).then(() => undefined));
+    }
+  } finally {
+    await app.end();
   }
 });
