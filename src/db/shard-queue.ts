@@ -85,6 +85,15 @@ export async function requeueShard(db: Db, id: string, workerId: string, delaySe
   return n > 0;
 }
 
+/** Queues every shard of the order no worker holds, afresh (an admin retries a failed order). */
+export async function requeueOrderShards(db: Db, orderId: string): Promise<void> {
+  await db.query(
+    `UPDATE shard_jobs SET state = 'QUEUED', worker_id = NULL, claimed_at = NULL, failures = 0, run_after = now(), last_error = NULL
+      WHERE order_id = $1 AND state <> 'ACTIVE'`,
+    [orderId],
+  );
+}
+
 /** Withdraws an order's shards that no worker has claimed (the order ended). */
 export async function cancelQueuedShards(db: Db, orderId: string): Promise<void> {
   await db.query(`UPDATE shard_jobs SET state = 'CANCELLED' WHERE order_id = $1 AND state = 'QUEUED'`, [orderId]);

@@ -1,6 +1,7 @@
 // The model catalog and signing keys the API serves. Workers announce the bundles they loaded; the API reads the
 // table, so API replicas need neither model files nor ONNX.
 import { DataSource } from 'typeorm';
+import type { BundleRef } from '../db/shard-queue';
 import type { ModelSummary, PublicKeyInfo } from '../domain/model';
 import { ModelEntity } from '../entities/model';
 
@@ -43,4 +44,62 @@ export async function listModels(ds: DataSource): Promise<ModelSummary[]> {
 export async function findModel(ds: DataSource, modelId: string): Promise<ModelSummary | null> {
   const row = await ds.getRepository(ModelEntity).findOneBy({ modelId });
   return row?.summary ?? null;
+}
+
+/** A worker as its heartbeat row tells it. */
+export interface WorkerState {
+  id: string;
+  /** STARTING, READY, DRAINING or FAILED (it could not load its bundle: `detail` says why). */
+  status: string;
+  detail: string | null;
+  models: BundleRef[];
+  runningShards: number;
+  startedAt: Date;
+  heartbeatAt: Date;
+  /** It heartbeat within the lease. */
+  alive: boolean;
+}
+
+/** Every worker seen in the last day, live ones first. */
+export async function listWorkers(ds: DataSource, leaseSeconds: number): Promise<WorkerState[]> {
+  const rows = (await ds.query(
+    `SELECT id, status, detail, models, cardinality(running) AS running, started_at, heartbeat_at,
+            heartbeat_at > now() - $1 * interval '1 second' AS alive
+       FROM workers ORDER BY alive DESC, heartbeat_at DESC`,
+    [leaseSeconds],
+  )) as { id: string; status: string; detail: string | null; models: BundleRef[]; running: number; started_at: Date; heartbeat_at: Date; alive: boolean }[];
+  return rows.map((r) => ({ id: r.id, status: r.status, detail: r.detail, models: r.models, runningShards: r.running, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, alive: r.alive }));
+}
+
+/** An active order none of whose queued shards any live, ready worker can make. */
+export interface WaitingOrder {
+  orderId: string;
+  modelId: string;
+  bundleHash: string | null;
+  status: string;
+  createdAt: Date;
+  reason: string;
+}
+
+/** Active orders placed over `olderThanSeconds` ago with queued shards that no live worker can claim. */
+export async function ordersWaitingForWorkers(ds: DataSource, leaseSeconds: number, olderThanSeconds: number): Promise<WaitingOrder[]> {
+  const rows = (await ds.query(
+    `SELECT DISTINCT o.id, o.model_id, s.bundle_hash, o.status, o.created_at
+       FROM orders o JOIN shard_jobs s ON s.order_id = o.id AND s.state = 'QUEUED'
+      WHERE o.status IN ('QUEUED', 'RUNNING') AND o.created_at < now() - $2 * interval '1 second'
+        AND NOT EXISTS (
+          SELECT 1 FROM workers w, jsonb_array_elements(w.models) b
+           WHERE w.status = 'READY' AND w.heartbeat_at > now() - $1 * interval '1 second'
+             AND b->>'modelId' = s.model_id AND (s.bundle_hash IS NULL OR b->>'bundleHash' = s.bundle_hash))
+      ORDER BY o.created_at`,
+    [leaseSeconds, olderThanSeconds],
+  )) as { id: string; model_id: string; bundle_hash: string | null; status: string; created_at: Date }[];
+  return rows.map((r) => ({
+    orderId: r.id,
+    modelId: r.model_id,
+    bundleHash: r.bundle_hash,
+    status: r.status,
+    createdAt: r.created_at,
+    reason: `waiting for a worker with model ${r.model_id}${r.bundle_hash ? ` (bundle ${r.bundle_hash.slice(0, 12)})` : ''}: no live worker has it`,
+  }));
 }

@@ -7,6 +7,7 @@
 //     │                 │      └─finish─▶ FAILED    (cohort privacy check failed)
 //     ├──cancel─────────┴──cancel──────▶ CANCELLED
 //     └──fail───────────┴──fail────────▶ FAILED    (a shard gave up)
+//   FAILED ──retry──▶ QUEUED (an admin, once the infrastructure is fixed; never a certified cohort)
 import { DataSource, EntityManager } from 'typeorm';
 import type { CohortCertificateInput, CohortParams, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
 import { ACTIVE_STATUSES, OrderStatus } from '../domain/order';
@@ -60,6 +61,23 @@ export function cancel(db: Db, orderId: string): Promise<OrderEntity> {
 export function fail(db: Db, orderId: string, reason: string): Promise<void> {
   return inTransaction(db, async (m) => {
     if (await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.FAILED, { failure_reason: reason, finished_at: new Date() })) await publishOrderEvent(m, orderId, 'FAILED');
+  });
+}
+
+/**
+ * FAILED → QUEUED, for an order that failed for want of infrastructure (storage, workers). A
+ * cohort that failed its privacy check has a certificate saying so and stays failed (CONFLICT).
+ */
+export function retry(db: Db, orderId: string): Promise<OrderEntity> {
+  return inTransaction(db, async (m) => {
+    const certified = await m.getRepository(CertificateEntity).existsBy({ orderId });
+    const queued = !certified && (await transition(m, orderId, [OrderStatus.FAILED], OrderStatus.QUEUED, { failure_reason: null, started_at: null, finished_at: null }));
+    if (queued) await publishOrderEvent(m, orderId, 'QUEUED');
+    const o = await m.getRepository(OrderEntity).findOneBy({ id: orderId });
+    if (!o) throw new Error(`order ${orderId} vanished`);
+    if (certified) throw new AppError('CONFLICT', 'ORDER_CERTIFIED', `Order ${o.id} was certified as ${o.status.toLowerCase()}; its cohort cannot be made again.`);
+    if (!queued) throw new AppError('CONFLICT', 'ORDER_NOT_FAILED', `Order ${o.id} is ${o.status.toLowerCase()}; only a failed order can be retried.`);
+    return o;
   });
 }
 

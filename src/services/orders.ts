@@ -2,7 +2,7 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Config } from '../config';
-import { cancelQueuedShards, enqueueShards } from '../db/shard-queue';
+import { cancelQueuedShards, enqueueShards, requeueOrderShards } from '../db/shard-queue';
 import { canonicalize } from '../domain/canonical-json';
 import { OrderRequest, ValidOrder, validateOrderRequest } from '../domain/order-request';
 import { OrderEntity } from '../entities/order';
@@ -131,4 +131,16 @@ export async function cancelOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntit
   // After the commit: a shard that starts meanwhile sees the order cancelled and does nothing.
   await cancelQueuedShards(deps.ds, order.id);
   return cancelled;
+}
+
+/**
+ * Retries an order that failed for want of infrastructure (an admin, once it is fixed): the order
+ * is QUEUED again and its shards too; each redoes only the images that were not recorded.
+ */
+export function retryOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntity): Promise<OrderEntity> {
+  return deps.ds.transaction(async (m) => {
+    const queued = await lifecycle.retry(m, order.id);
+    await requeueOrderShards(m, order.id);
+    return queued;
+  });
 }

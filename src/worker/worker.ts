@@ -5,6 +5,7 @@
 // only the images that were not recorded. close() drains: no new claims, the running shards stop
 // within one batch and go back to the queue at once.
 import os from 'node:os';
+import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { WorkerStatus, forgetWorker, heartbeat, startLeaseKeeper } from '../db/leases';
@@ -29,16 +30,26 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
+let workersStarted = 0;
+
+/** A bundle that does not load: the worker's row says so (operators see it in `workers`), then it stops. */
+async function reportLoadFailure(ds: DataSource, workerId: string, e: Error): Promise<never> {
+  await heartbeat(ds, { id: workerId, status: 'FAILED', detail: `cannot load its model bundle: ${e.message}`, models: [], running: [] }).catch(() => undefined);
+  await ds.destroy();
+  throw e;
+}
+
 export async function startWorker(config: Config, url: string, log: (line: string) => void, engine?: SamplingEngine): Promise<WorkerHandle> {
   const ds = await openAppDataSource(url, config.workerConcurrency + 3);
+  // host:pid names the process; a second worker in one process (tests) gets a suffix.
+  const workerId = `${os.hostname()}:${process.pid}${workersStarted++ ? `:${workersStarted}` : ''}`;
   const ownsEngine = !engine;
-  const eng = engine ?? (await loadEngine(config, log));
+  const eng = engine ?? (await loadEngine(config, log).catch((e: Error) => reportLoadFailure(ds, workerId, e)));
   const certifier = Certifier.open({ dataDir: config.dataDir, signingKeyFile: config.signingKeyFile, signingKeyPassphrase: config.signingKeyPassphrase, log }, eng);
   await registerModels(ds, eng.models());
   await registerSigningKeys(ds, certifier.publicKeys());
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
-  const workerId = `${os.hostname()}:${process.pid}`;
   let status: WorkerStatus = 'READY';
   let detail: string | null = null;
   const deps: ShardDeps = {
