@@ -69,7 +69,19 @@ function pngFiles(dir: string): string[] {
   });
 }
 
-/** Every delivered image has a file with its sha256; every PNG under `dir` is one of them. */
+/** The bundle a PNG's provenance names (SynthBUS-BundleSha256); null if it names none or does not decode. */
+function bundleOf(png: Buffer): string | null {
+  try {
+    return decodeGrayPng(png).text['SynthBUS-BundleSha256'] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every delivered image has a file with its sha256, made by the bundle the certificate names (its
+ * provenance says so: one bundle makes a cohort); every PNG under `dir` is one of them.
+ */
 export function checkImages(record: CertificateRecord, dir: string, displayRoot: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return [`${dir}: not a folder`];
   const problems: string[] = [];
@@ -81,6 +93,8 @@ export function checkImages(record: CertificateRecord, dir: string, displayRoot:
     const name = relative(displayRoot, file);
     if (byHash.has(hash)) {
       found.add(hash);
+      const bundle = bundleOf(bytes);
+      if (bundle !== null && bundle !== record.model.bundleHash) problems.push(`${name}: made by bundle ${bundle}, but the certificate names bundle ${record.model.bundleHash}`);
       continue;
     }
     let index: string | undefined;

@@ -196,6 +196,17 @@ describe('certificate.json and the verify-certificate command', () => {
     expect(result.problems).toContain('images/3/000001.png: sha256 differs from the certificate (image 1)');
   });
 
+  it('names an image whose provenance says another bundle made it (issue 10: one bundle per cohort)', async () => {
+    const made = (index: number, bundle: string) =>
+      encodeGrayPng({ width: 8, height: 8, pixels: new Uint8Array(64).fill(40 + index) }, { 'SynthBUS-ImageIndex': String(index), 'SynthBUS-BundleSha256': bundle });
+    const files = [made(0, model.bundleHash), made(1, 'cd'.repeat(32))];
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const file = writeArchive([{ ...image(0, 0.5), sha256: sha(files[0]) }, { ...image(1, 0.5), sha256: sha(files[1]) }]);
+    files.forEach((b, i) => writeFileSync(join(dir, 'cohort', 'images', '3', `00000${i}.png`), b));
+    const result = await verifyCertificateFile(file, { imagesDir: join(dir, 'cohort', 'images') });
+    expect(result.problems).toEqual([`images/3/000001.png: made by bundle ${'cd'.repeat(32)}, but the certificate names bundle ${model.bundleHash}`]);
+  });
+
   it('exit 1 when certificate.json itself was edited', async () => {
     const file = writeArchive([image(0, 0.5)]);
     const text = readFileSync(file, 'utf8');
