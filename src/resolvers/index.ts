@@ -6,10 +6,10 @@ import { AuditResolver } from './audit';
 import { AuditCheckpointResolver } from './audit-checkpoint';
 import { DownloadResolver } from './download.resolver';
 import { ModelResolver } from './model';
-import { OperationsResolver } from './operations';
+import { OperationsResolver, OrderStallResolver } from './operations';
 import { OrderResolver } from './order';
 import { PartnerResolver } from './partner';
 import { ProgressResolver } from './progress';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own resolver-class type
-export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver];
+export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];

@@ -1,9 +1,9 @@
 // What operators need when work stalls (issue 10): the workers as their heartbeats tell them, the
 // orders no live worker can make, and retrying an order that failed for want of infrastructure.
-import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import type { OrderEntity } from '../entities/order';
 import { Order } from '../schema/order';
-import { listWorkers, ordersWaitingForWorkers } from '../services/models';
+import { listWorkers, orderStall, ordersWaitingForWorkers } from '../services/models';
 import { scopedOrders } from '../services/order-access';
 import { retryOrder } from '../services/orders';
 import type { Grant, Principal } from '../services/principal';
@@ -63,5 +63,16 @@ export class OperationsResolver {
   })
   async retryOrder(@Arg('id', () => ID, { description: 'The failed order.' }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<OrderEntity> {
     return retryOrder(ctx, await scopedOrders(ctx.ds, who).find(id));
+  }
+}
+
+@Resolver(() => Order)
+export class OrderStallResolver {
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Why this queued or running order is not progressing, if it is not: "waiting for a worker with model X" (no worker that holds its model is running) or "storage unavailable, retrying". Null while it progresses and once it has ended.',
+  })
+  stalledBecause(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    return orderStall(ctx.ds, ctx.config.leaseSeconds, order.id);
   }
 }

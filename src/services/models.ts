@@ -103,3 +103,27 @@ export async function ordersWaitingForWorkers(ds: DataSource, leaseSeconds: numb
     reason: `waiting for a worker with model ${r.model_id}${r.bundle_hash ? ` (bundle ${r.bundle_hash.slice(0, 12)})` : ''}: no live worker has it`,
   }));
 }
+
+/**
+ * Why an active order is not progressing, in words a partner can read: no live worker holds its
+ * model and bundle, or the worker running it cannot write the image store (and is retrying).
+ * Null when it is progressing, or has ended.
+ */
+export async function orderStall(ds: DataSource, leaseSeconds: number, orderId: string): Promise<string | null> {
+  const [row] = (await ds.query(
+    `SELECT
+       EXISTS (SELECT 1 FROM shard_jobs s WHERE s.order_id = o.id AND s.state = 'ACTIVE'
+                 AND EXISTS (SELECT 1 FROM workers w WHERE w.id = s.worker_id AND w.detail LIKE 'storage unavailable%')) AS storage,
+       (SELECT s.model_id FROM shard_jobs s WHERE s.order_id = o.id AND s.state = 'QUEUED'
+           AND NOT EXISTS (
+             SELECT 1 FROM workers w, jsonb_array_elements(w.models) b
+              WHERE w.status = 'READY' AND w.heartbeat_at > now() - $2 * interval '1 second'
+                AND b->>'modelId' = s.model_id AND (s.bundle_hash IS NULL OR b->>'bundleHash' = s.bundle_hash))
+         LIMIT 1) AS orphan_model
+       FROM orders o WHERE o.id = $1 AND o.status IN ('QUEUED', 'RUNNING')`,
+    [orderId, leaseSeconds],
+  )) as { storage: boolean; orphan_model: string | null }[];
+  if (!row) return null;
+  if (row.storage) return 'storage unavailable, retrying';
+  return row.orphan_model ? `waiting for a worker with model ${row.orphan_model}` : null;
+}

@@ -3,11 +3,14 @@
  */
 // Findings 6 and 7 of issue 10, as an operator sees them through the API (admins only): a worker
 // whose bundle does not load says so in `workers`; an order no live worker can make is listed by
-// `ordersWaitingForWorkers`; an order failed by infrastructure is queued again by `retryOrder` and
+// `ordersWaitingForWorkers`, and its partner reads why on the order (`stalledBecause`, also for a
+// store being retried); an order failed by infrastructure is queued again by `retryOrder` and
 // completes once a worker is back.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { forgetWorker, heartbeat } from '../../src/db/leases';
+import { claimShard, requeueShard } from '../../src/db/shard-queue';
 import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
 import * as lifecycle from '../../src/services/order-lifecycle';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
@@ -27,6 +30,11 @@ afterAll(async () => {
   await stack.close();
   fs.rmSync(corrupt, { recursive: true, force: true });
 });
+
+/** What the partner reads on its order. */
+async function stalledBecause(orderId: string): Promise<string | null> {
+  return (await gqlOk(stack.url, `query($id: ID!) { order(id: $id) { stalledBecause } }`, { id: orderId }, partner.key)).order.stalledBecause as string | null;
+}
 
 async function placeOrder(seed: number): Promise<string> {
   const model = stack.engine!.models()[0];
@@ -53,6 +61,15 @@ test('an order no live worker can make is reported; an order failed by infrastru
     { orderId: waitingId, modelId: model.modelId, bundleHash: model.bundleHash, status: 'QUEUED', reason: `waiting for a worker with model ${model.modelId} (bundle ${model.bundleHash.slice(0, 12)}): no live worker has it` },
   ]);
   expect((await gqlOk(stack.url, `{ ordersWaitingForWorkers { orderId } }`, {}, stack.adminKey)).ordersWaitingForWorkers).toEqual([]); // not 5 minutes old yet
+  expect(await stalledBecause(waitingId)).toBe(`waiting for a worker with model ${model.modelId}`);
+
+  // A worker holding it whose store is failing: the partner reads that it is retrying.
+  const bundle = { modelId: model.modelId, bundleHash: model.bundleHash };
+  await heartbeat(stack.api.deps.ds, { id: 'ghost', status: 'READY', detail: 'storage unavailable, retrying: image store /x: cannot write: ENOSPC', models: [bundle], running: [] });
+  const claimed = await claimShard(stack.api.deps.ds, 'ghost', [bundle]);
+  expect(await stalledBecause(waitingId)).toBe('storage unavailable, retrying');
+  await requeueShard(stack.api.deps.ds, claimed!.id, 'ghost', 0, null);
+  await forgetWorker(stack.api.deps.ds, 'ghost');
 
   // Failed meanwhile for want of storage (as the worker does once its retries run out).
   await lifecycle.fail(stack.api.deps.ds, waitingId, 'shard 0 (images 0-3) failed 6 times, last: image store: cannot write: ENOSPC (no space left on device)');
@@ -70,4 +87,5 @@ test('an order no live worker can make is reported; an order failed by infrastru
   const { workers } = await gqlOk(stack.url, `{ workers { id status alive models { bundleHash } } }`, {}, stack.adminKey);
   expect(workers[0]).toEqual({ id: worker.id, status: 'READY', alive: true, models: [{ bundleHash: model.bundleHash }] });
   expect((await gqlOk(stack.url, `{ ordersWaitingForWorkers(olderThanSeconds: 0) { orderId } }`, {}, stack.adminKey)).ordersWaitingForWorkers).toEqual([]);
+  expect(await stalledBecause(waitingId)).toBeNull();
 });
