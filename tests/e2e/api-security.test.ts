@@ -57,8 +57,13 @@ test('aliases count: 990 aliased order(id) fields are refused before any resolve
     const refused = await gql(roomy.url, aliased, {}, roomy.adminKey);
     expect(refused.status).toBe(400);
     expect(refused.errors?.[0]).toMatchObject({ message: 'Aliases limit of 15 exceeded, found 990.', extensions: { code: 'QUERY_TOO_COMPLEX' } });
-    const reads = await gqlOk(roomy.url, `{ auditLog(filter: { action: "order.read" }) { edges { node { seq } } } }`, {}, roomy.adminKey);
-    expect(reads.auditLog.edges).toEqual([]);
+    const none = await gqlOk(roomy.url, `{ auditLog(filter: { action: "order.read" }) { edges { node { seq } } } }`, {}, roomy.adminKey);
+    expect(none.auditLog.edges).toEqual([]);
+    // Within the limit, the aliased reads of one request are one query and one audit row.
+    const fifteen = await gql(roomy.url, `{ ${Array.from({ length: 15 }, (_, i) => `o${i}: order(id: "${id}") { id }`).join(' ')} }`, {}, roomy.adminKey);
+    expect(fifteen.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    const reads = await gqlOk(roomy.url, `{ auditLog(filter: { action: "order.read" }) { edges { node { outcome targetId } } } }`, {}, roomy.adminKey);
+    expect(reads.auditLog.edges).toEqual([{ node: { outcome: 'denied', targetId: id } }]);
   } finally {
     await roomy.close();
   }
