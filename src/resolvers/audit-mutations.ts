@@ -12,14 +12,25 @@ function targetOf(args: Record<string, unknown>, result: unknown): string | null
   return null;
 }
 
+/**
+ * A placeOrder that returned the order an earlier request with its idempotency key placed: that
+ * order was created before this request began (both times are this API's clock).
+ */
+function isReplay(fieldName: string, result: unknown, started: Date): boolean {
+  return fieldName === 'placeOrder' && result !== null && typeof result === 'object' && 'createdAt' in result && result.createdAt instanceof Date && result.createdAt < started;
+}
+
 export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
     field.resolve = async (root, args: Record<string, unknown>, context: GraphQLContext, info) => {
       const base = { actor: actorOf(context.principal), keyId: context.principal?.keyId ?? null, action: `mutation.${info.fieldName}`, targetType: info.fieldName };
+      const started = new Date();
       try {
         const result: unknown = await resolve(root, args, context, info);
-        await appendAudit(context.ds, { ...base, targetId: targetOf(args, result), outcome: 'ok', detail: { args } });
+        // A replay is audited as one, not as a second order.
+        const replay = isReplay(info.fieldName, result, started);
+        await appendAudit(context.ds, { ...base, action: replay ? `${base.action}.replay` : base.action, targetId: targetOf(args, result), outcome: 'ok', detail: replay ? { args, replay: true } : { args } });
         return result;
       } catch (e) {
         const code = e instanceof GraphQLError ? e.extensions.code : 'INTERNAL';

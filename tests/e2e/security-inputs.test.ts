@@ -80,3 +80,13 @@ test("refused reads and subscriptions of another partner's order are audited", a
   expect(denied).toHaveLength(2);
   expect(denied[0].detail).toEqual({ reason: 'ORDER_NOT_FOUND' });
 });
+
+test('an idempotent replay of placeOrder is audited as a replay, not as a second order', async () => {
+  const again = await gqlOk(stack.url, PLACE, { i: ORDER_INPUT, k: 'first' }, partner.key);
+  expect(again.placeOrder.id).toBe(orderId);
+  const placed = await auditRows({ action: 'mutation.placeOrder', targetId: orderId });
+  const replays = await auditRows({ action: 'mutation.placeOrder.replay', targetId: orderId });
+  expect(placed).toHaveLength(1);
+  expect(replays).toHaveLength(1);
+  expect(replays[0]).toMatchObject({ actor: `partner:${partner.partnerId}`, outcome: 'ok', detail: { replay: true } });
+});
