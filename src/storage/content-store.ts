@@ -58,12 +58,14 @@ export class FileContentStore implements ContentStore {
 
   /**
    * Writes to a temp file, fsyncs it and renames it into place: a crash or a full disk never
-   * leaves a truncated file under the final name, and a failed write removes its temp file.
+   * leaves a truncated file under the final name, and a failed write removes its temp file. A
+   * temp file of a writer killed mid-write (SIGKILL) goes when its image is stored again (a
+   * retried shard makes the same bytes).
    */
   async put(bytes: Buffer): Promise<string> {
     const sha = createHash('sha256').update(bytes).digest('hex');
     const target = this.path(sha);
-    if (await this.has(sha)) return sha;
+    if (await this.has(sha)) return this.sweepTemps(target, sha);
     const dir = path.dirname(target);
     await fs.promises.mkdir(dir, { recursive: true }).catch((e: unknown) => this.fail('create the directory', dir, e));
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
@@ -79,6 +81,19 @@ export class FileContentStore implements ContentStore {
     } catch (e) {
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
       await this.fail('write', target, e);
+    }
+    return this.sweepTemps(target, sha);
+  }
+
+  /**
+   * Removes the temp files of other writes of these bytes, now that they are stored: a concurrent
+   * writer whose file goes finds the bytes stored when it retries.
+   */
+  private async sweepTemps(target: string, sha: string): Promise<string> {
+    const dir = path.dirname(target);
+    const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.startsWith(`${sha}.`) && name.endsWith('.tmp')) await fs.promises.rm(path.join(dir, name), { force: true }).catch(() => undefined);
     }
     return sha;
   }

@@ -54,6 +54,16 @@ describe('storage faults', () => {
     expect(await store.has(sha)).toBe(false);
   });
 
+  test('the temp file of a writer killed mid-write goes once the same bytes are stored', async () => {
+    const store = new FileContentStore(root);
+    const bytes = Buffer.from('an image whose first writer was killed with SIGKILL');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    fs.mkdirSync(path.dirname(store.path(sha)), { recursive: true });
+    fs.writeFileSync(`${store.path(sha)}.0123456789ab.tmp`, bytes.subarray(0, 10));
+    expect(await store.put(bytes)).toBe(sha);
+    expect(fs.readdirSync(path.dirname(store.path(sha)))).toEqual([sha]);
+  });
+
   test('a directory it may not write: EACCES named, not the ENOENT a recursive mkdir reports', async () => {
     const store = new FileContentStore(root);
     jest.spyOn(fs.promises, 'mkdir').mockRejectedValue(errno('ENOENT', 'mkdir'));
