@@ -33,7 +33,10 @@ export interface Config {
     /** Per client address: bad, unknown or revoked keys; beyond it no key is even looked up. */
     failedAuthPerMinute: number;
   };
-  /** The Ed25519 key that signs audit checkpoints; never in the database. Unset: <dataDir>/audit-checkpoint-key.pem. */
+  /**
+   * The Ed25519 key that signs audit checkpoints and MACs audit entries; never in the database.
+   * API replicas (and `audit verify`) must share it. Unset: <dataDir>/audit-checkpoint-key.pem.
+   */
   auditCheckpointKeyFile: string | undefined;
   /** Signed checkpoints, one JSON line each, appended. Unset: <dataDir>/audit-checkpoints.jsonl. */
   auditCheckpointFile: string | undefined;
