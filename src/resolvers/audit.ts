@@ -1,5 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
-import { countAudit, queryAudit, verifyAudit } from '../audit/log';
+import { checkpointFiles } from '../audit/checkpoints';
+import { countAudit, queryAudit } from '../audit/log';
+import { verifyWithKey } from '../audit/verify';
 import type { AuditEntryEntity } from '../entities/audit-entry';
 import { AuditConnection, AuditFilterInput, AuditVerification } from '../schema/audit';
 import { PAGE_ARGS } from '../schema/common';
@@ -37,9 +39,9 @@ export class AuditResolver {
   }
 
   @Authorized<Grant>('ADMIN')
-  @Query(() => AuditVerification, { description: 'Recomputes the whole hash chain. Admins only.' })
+  @Query(() => AuditVerification, { description: 'Recomputes the whole hash chain and checks it against the signed checkpoints and every entry MAC, as `audit verify` does. Admins only.' })
   async verifyAuditLog(@Ctx() ctx: GraphQLContext): Promise<AuditVerification> {
-    const r = await verifyAudit(ctx.ds);
+    const r = await verifyWithKey(ctx.ds, checkpointFiles(ctx.config));
     return { ok: r.ok, entries: r.entries, lastHash: r.lastHash, brokenAtSeq: r.break?.seq ?? null, reason: r.break?.reason ?? null };
   }
 }

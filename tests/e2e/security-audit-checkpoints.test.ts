@@ -146,6 +146,9 @@ test('an edited row, the whole chain re-hashed after it, is named: its MAC no lo
   });
   expect(v.code).toBe(1);
   expect(v.out).toContain('audit chain BROKEN at seq 3: the MAC does not match: the entry was not written by the API (2 entries verified before it)');
+  // The admin query says the same as the command.
+  const { verifyAuditLog } = await gqlOk(stack.url, '{ verifyAuditLog { ok entries brokenAtSeq reason } }', {}, stack.adminKey);
+  expect(verifyAuditLog).toEqual({ ok: false, entries: 2, brokenAtSeq: 3, reason: 'the MAC does not match: the entry was not written by the API' });
 });
 
 test('a forged row inserted in the middle (later rows renumbered and re-hashed) is named: it has no MAC', async () => {
