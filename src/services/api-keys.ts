@@ -4,7 +4,8 @@ import { DataSource, IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key';
 import { PartnerEntity } from '../entities/partner';
 import { badInput, codePoints, notFound, unauthenticated } from './errors';
-import { PARTNER_SCOPES, Principal, Scope, announceRevocation } from './principal';
+import type { Scope } from '../domain/partner';
+import { PARTNER_SCOPES, Principal, announceRevocation } from './principal';
 
 const TOKEN_PREFIX = 'sbk_';
 

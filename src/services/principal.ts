@@ -1,10 +1,11 @@
 // Who is calling (resolved from the Bearer key on every request and WebSocket connection), and
 // the one rule that decides whether a caller may use an operation.
 import type { EntityManager } from 'typeorm';
+import { Scope } from '../domain/partner';
 import { forbidden, unauthenticated } from './errors';
 
-export const PARTNER_SCOPES = ['account', 'orders:read', 'orders:write', 'downloads'] as const;
-export type Scope = (typeof PARTNER_SCOPES)[number];
+/** Every scope a partner key can hold (an admin key holds them all). */
+export const PARTNER_SCOPES: readonly Scope[] = Object.values(Scope);
 
 export interface Principal {
   role: 'ADMIN' | 'PARTNER';
