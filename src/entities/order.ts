@@ -19,7 +19,7 @@ export class OrderEntity {
   @Column('integer') steps: number;
   @Column('double precision') guidance: number;
   @Column('integer', { name: 'shard_size' }) shardSize: number;
-  /** The pg-boss job of each shard, so that cancelling can withdraw the ones not yet run. */
+  /** The id of each shard's shard_jobs row, chosen when the order is placed. */
   @Column('uuid', { name: 'shard_job_ids', array: true }) shardJobIds: string[];
   @Column('uuid', { name: 'certificate_id' }) certificateId: string;
   @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
