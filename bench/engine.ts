@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const dir = resolve(arg('--bundle') ?? defaultBundleDirs()[0]);
   const engine = await createEngine({ bundleDirs: [dir], log: (l) => console.log(`engine: ${l}`) });
   const m = engine.models()[0];
-  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
+  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, sampler: 'DDIM' as const, steps: m.defaultSteps, guidance: m.defaultGuidance };
   const items = Array.from({ length: images }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
   let rejected = 0;
   await engine.generate(params, items.slice(0, 2)); // warm-up

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const engine = await createEngine({ bundleDirs: [dir], log: () => undefined });
   const rssLoaded = mib(process.memoryUsage().rss);
   const m = engine.models()[0];
-  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
+  const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, sampler: 'DDIM' as const, steps: m.defaultSteps, guidance: m.defaultGuidance };
   const items = Array.from({ length: images }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
   await engine.generate(params, items.slice(0, 2)); // warm-up; opens the privacy index
   // Run with --expose-gc: the figure is then what stays, not the garbage of loading (the bundle's

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     }
   }) as typeof denoiser.run;
 
-  const params: CohortParams = { modelId: manifest.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 7, steps: manifest.sampling.defaultSteps, guidance: manifest.sampling.defaultGuidance };
+  const params: CohortParams = { modelId: manifest.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 7, sampler: 'DDIM' as const, steps: manifest.sampling.defaultSteps, guidance: manifest.sampling.defaultGuidance };
   const jobs: PendingImage[] = Array.from({ length: count }, (_, index) => {
     const c = manifest.classes[index % manifest.classes.length];
     return { index, birads: c.birads, label: c.index, attempt: 0, seed: deriveImageSeed(params.orderSeed, index, 0) };

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { gaussianNoise } from '../src/domain/rng';
 import { defaultBundleDirs, loadBundle, LoadedBundle } from '../src/generation/bundle';
 import { decode, sampleLatents } from '../src/generation/sampler';
-import { SamplerName } from '../src/generation/scheduler';
+import type { Sampler } from '../src/domain/model';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -20,7 +20,7 @@ function arg(name: string): string | undefined {
 const REFERENCE_STEPS = 250;
 const STEPS = [10, 15, 20, 30];
 
-async function sampleOnce(bundle: LoadedBundle, noise: Float32Array, labels: number[], sampler: SamplerName, steps: number): Promise<Float32Array> {
+async function sampleOnce(bundle: LoadedBundle, noise: Float32Array, labels: number[], sampler: Sampler, steps: number): Promise<Float32Array> {
   const { manifest, sessions } = bundle;
   return sampleLatents(sessions.denoiser, {
     schedule: manifest.schedule,
@@ -35,7 +35,7 @@ async function sampleOnce(bundle: LoadedBundle, noise: Float32Array, labels: num
 }
 
 /** The decoded images, and images/s of sampling: the median of 3 timings, each repeated for at least 1 s (shared cores are noisy). */
-async function run(bundle: LoadedBundle, noise: Float32Array, labels: number[], sampler: SamplerName, steps: number, timed = true) {
+async function run(bundle: LoadedBundle, noise: Float32Array, labels: number[], sampler: Sampler, steps: number, timed = true) {
   const latents = await sampleOnce(bundle, noise, labels, sampler, steps);
   const images = await decode(bundle.sessions.decoder, bundle.manifest.latent, bundle.manifest.image, latents);
   if (!timed) return { images, imagesPerSecond: NaN };
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   console.log(`bundle ${manifest.modelId}: ${count} images, guidance ${manifest.sampling.defaultGuidance}, cpu; reference: DDIM at ${REFERENCE_STEPS} steps`);
   const reference = await run(bundle, noise, labels, 'DDIM', REFERENCE_STEPS, false);
 
-  const rows: { sampler: SamplerName; steps: number; error: number; imagesPerSecond: number }[] = [];
+  const rows: { sampler: Sampler; steps: number; error: number; imagesPerSecond: number }[] = [];
   for (const steps of STEPS) {
     for (const sampler of ['DDIM', 'DPM_SOLVER_PP'] as const) {
       const r = await run(bundle, noise, labels, sampler, steps);

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   for (const microBatch of microBatches) {
     const engine = await createEngine({ bundleDirs: [dir], provider, microBatch, log: (l) => console.log(`engine: ${l}`) });
     const m = engine.models()[0];
-    const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, steps: m.defaultSteps, guidance: m.defaultGuidance };
+    const params = { modelId: m.modelId, orderId: 'bench', certificateId: 'bench', orderSeed: 1, sampler: 'DDIM' as const, steps: m.defaultSteps, guidance: m.defaultGuidance };
     const items = Array.from({ length: images }, (_, index) => ({ index, birads: m.classes[index % m.classes.length].birads }));
     await engine.generate(params, items.slice(0, microBatch));
     const t0 = process.hrtime.bigint();

@@ -1,5 +1,6 @@
 // DATASET_CARD.md: what the cohort is, how it was made, that every image is synthetic, and the
 // licence and required citation of the real data the model learned from.
+import type { Sampler } from '../domain/model';
 
 export interface TrainingData {
   dataset: string;
@@ -12,6 +13,7 @@ export interface DatasetCardInput {
   certificateId: string;
   model: { modelId: string; name: string; bundleHash: string; fixture: boolean };
   counts: { birads: number; count: number }[];
+  sampler: Sampler;
   steps: number;
   guidance: number;
   orderSeed: number;
@@ -54,7 +56,7 @@ ${table}
 
 ## How it was made
 - Model: ${c.model.name} (\`${c.model.modelId}\`), bundle sha256 \`${c.model.bundleHash}\`.
-- Sampler: DDIM, ${c.steps} steps, classifier-free guidance scale ${c.guidance}, order seed ${c.orderSeed};
+- Sampler: ${c.sampler === 'DDIM' ? 'DDIM' : 'DPM-Solver++(2M)'}, ${c.steps} steps, classifier-free guidance scale ${c.guidance}, order seed ${c.orderSeed};
   each image's seed is derived from the order seed and its index (column \`seed\`), so the cohort
   is reproducible from the same model bundle.
 - Privacy check: every image's nearest neighbour among the model's training images was found by

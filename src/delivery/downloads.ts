@@ -99,6 +99,7 @@ async function buildDownload(deps: DeliveryDeps, who: PartnerPrincipal, order: O
         certificateId: cert.id,
         model: { modelId: model.modelId, name: model.name, bundleHash: model.bundleHash, fixture: model.fixture },
         counts: order.counts,
+        sampler: order.sampler,
         steps: order.steps,
         guidance: order.guidance,
         orderSeed: order.seed,

@@ -1,4 +1,5 @@
 // A cohort as the sampling engine, the certifier and the marketplace see it.
+import type { Sampler } from './model';
 
 /** Parameters of one cohort that every image of it shares. */
 export interface CohortParams {
@@ -7,6 +8,7 @@ export interface CohortParams {
   certificateId: string;
   /** Non-negative integer below 2^53. */
   orderSeed: number;
+  sampler: Sampler;
   steps: number;
   guidance: number;
 }

@@ -58,6 +58,16 @@ export interface CertificateModel {
   dcrSubsets: { count: number; size: number };
 }
 
+/**
+ * The samplers an order can choose. DDIM is the bundle contract's reference sampler;
+ * DPM-Solver++(2M) reaches DDIM's error in fewer steps (docs/performance.md).
+ */
+export const Sampler = {
+  DDIM: 'DDIM',
+  DPM_SOLVER_PP: 'DPM_SOLVER_PP',
+} as const;
+export type Sampler = (typeof Sampler)[keyof typeof Sampler];
+
 /** The execution providers a worker can sample on. */
 export const PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];

@@ -3,6 +3,7 @@
 // steps, guidance) are the same functions the engine checks its requests with.
 import { apportion } from './apportion';
 import { InputError } from './input-error';
+import { Sampler } from './model';
 import type { ModelSummary, SamplingRanges } from './model';
 import type { ClassCount } from './order';
 
@@ -19,6 +20,8 @@ export interface OrderRequest {
   size: number;
   mix: MixEntry[];
   seed?: number | null;
+  /** DDIM when omitted. */
+  sampler?: Sampler | null;
   steps?: number | null;
   guidance?: number | null;
 }
@@ -29,6 +32,7 @@ export interface ValidOrder {
   /** Ascending BI-RADS, zero counts dropped; sums to size. */
   counts: ClassCount[];
   seed: number | null;
+  sampler: Sampler;
   steps: number;
   guidance: number;
 }
@@ -86,7 +90,11 @@ export function validateOrderRequest(r: OrderRequest, model: ModelSummary | null
   checkSteps(model, steps, 'input.steps');
   const guidance = r.guidance ?? model.defaultGuidance;
   checkGuidance(model, guidance, 'input.guidance');
-  return { model, size: r.size, counts: counts.filter((c) => c.count > 0), seed, steps, guidance };
+  const sampler = r.sampler ?? Sampler.DDIM;
+  if (!Object.values(Sampler).includes(sampler)) {
+    throw badInput('input.sampler', 'UNKNOWN_SAMPLER', `sampler must be one of ${Object.values(Sampler).join(', ')}, got ${String(sampler)}.`);
+  }
+  return { model, size: r.size, counts: counts.filter((c) => c.count > 0), seed, sampler, steps, guidance };
 }
 
 type SamplingModel = SamplingRanges & Pick<ModelSummary, 'modelId' | 'classes'>;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Sampler } from '../domain/model';
 import type { ClassCount, OrderStatus } from '../domain/order';
 
 // bigint arrives from pg as a string; seeds stay below 2^53, so a number is exact.
@@ -16,6 +17,8 @@ export class OrderEntity {
   /** The mix exactly as the partner sent it. */
   @Column('jsonb', { name: 'mix_input' }) mixInput: unknown;
   @Column('bigint', { name: 'order_seed', transformer: bigintAsNumber }) seed: number;
+  /** The sampler every image of the order is made with. */
+  @Column('text') sampler: Sampler;
   @Column('integer') steps: number;
   @Column('double precision') guidance: number;
   @Column('integer', { name: 'shard_size' }) shardSize: number;

@@ -72,6 +72,7 @@ async function sampleBatch(bundle: LoadedBundle, params: CohortParams, jobs: Pen
     noise,
     labels: jobs.map((j) => j.label),
     nullLabel: manifest.nullLabel,
+    sampler: params.sampler,
     steps: params.steps,
     guidance: params.guidance,
   });

@@ -26,5 +26,7 @@ export function provenanceText(p: ImageProvenance): Record<string, string> {
     'SynthBUS-Steps': String(p.params.steps),
     'SynthBUS-Guidance': String(p.params.guidance),
     'SynthBUS-CertificateId': p.params.certificateId,
+    // Named only when it is not DDIM, so DDIM images keep the bytes they had before samplers were a choice.
+    ...(p.params.sampler === 'DDIM' ? {} : { 'SynthBUS-Sampler': p.params.sampler }),
   };
 }

@@ -2,6 +2,7 @@
 // the field. The sampling rules are the domain's, the same the API checks orders with.
 import type { CohortParams, ImageRequest } from '../domain/cohort';
 import { InputError } from '../domain/input-error';
+import { Sampler } from '../domain/model';
 import type { ModelSummary } from '../domain/model';
 import { checkGuidance, checkSteps, checkTrainedClass } from '../domain/order-request';
 
@@ -14,6 +15,9 @@ export function checkRanges(model: ModelSummary, birads: number[], steps: number
 export function checkParams(p: CohortParams): void {
   if (!Number.isSafeInteger(p.orderSeed) || p.orderSeed < 0) {
     throw new InputError('orderSeed', `orderSeed must be a non-negative integer below 2^53, got ${p.orderSeed}`);
+  }
+  if (!Object.values(Sampler).includes(p.sampler)) {
+    throw new InputError('sampler', `sampler must be one of ${Object.values(Sampler).join(', ')}, got ${String(p.sampler)}`);
   }
   for (const field of ['orderId', 'certificateId'] as const) {
     if (typeof p[field] !== 'string' || p[field].length === 0 || p[field].length > 200) {

@@ -2,7 +2,8 @@
 // embedding.
 // Works on whatever rows it is given; the engine decides batch composition.
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { DdimSchedule, guide, SamplerName, stepper } from './scheduler';
+import type { Sampler } from '../domain/model';
+import { DdimSchedule, guide, stepper } from './scheduler';
 
 export interface LatentShape {
   channels: number;
@@ -19,7 +20,7 @@ export interface SampleRequest {
   labels: number[];
   nullLabel: number;
   /** DDIM when omitted. */
-  sampler?: SamplerName;
+  sampler?: Sampler;
   steps: number;
   guidance: number;
   /** Hears the latents after each step (parity tests, progress). */

@@ -3,6 +3,7 @@
 // Arithmetic is float32, one rounding per operation (Math.fround after each double operation is
 // exactly IEEE single arithmetic for + - * /), with float64 coefficients rounded to float32, the
 // same as training/factory/schedule.py, so the scheduler alone adds no difference between the two.
+import type { Sampler } from '../domain/model';
 import { roundHalfEven } from './rounding';
 
 const f32 = Math.fround;
@@ -63,8 +64,6 @@ export function ddimStep(
   return out;
 }
 
-/** The samplers an order can choose; DDIM is the bundle contract's reference sampler. */
-export type SamplerName = 'DDIM' | 'DPM_SOLVER_PP';
 
 /** A sampler's walk over its timesteps: step(x, prediction at timesteps[i]) gives x at the next one. */
 export interface Stepper {
@@ -90,7 +89,7 @@ class DdimStepper implements Stepper {
   }
 }
 
-export function stepper(sampler: SamplerName, schedule: DdimSchedule, steps: number): Stepper {
+export function stepper(sampler: Sampler, schedule: DdimSchedule, steps: number): Stepper {
   return sampler === 'DPM_SOLVER_PP' ? new DpmSolverPP(schedule, steps) : new DdimStepper(schedule, steps);
 }
 

@@ -83,7 +83,7 @@ export function retry(db: Db, orderId: string): Promise<OrderEntity> {
 
 /** The parameters every image of the order's cohort shares. */
 export function cohortParams(o: OrderEntity): CohortParams {
-  return { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.seed, steps: o.steps, guidance: o.guidance };
+  return { modelId: o.modelId, orderId: o.id, certificateId: o.certificateId, orderSeed: o.seed, sampler: o.sampler, steps: o.steps, guidance: o.guidance };
 }
 
 /** What the certificate records of the order as placed. */
@@ -91,7 +91,7 @@ function certificateInput(o: OrderEntity, images: ImagePrivacyRecord[], complete
   return {
     params: cohortParams(o),
     images,
-    order: { orderId: o.id, modelId: o.modelId, size: o.size, counts: o.counts, mix: o.mixInput, seed: o.seed, steps: o.steps, guidance: o.guidance },
+    order: { orderId: o.id, modelId: o.modelId, size: o.size, counts: o.counts, mix: o.mixInput, seed: o.seed, sampler: o.sampler, steps: o.steps, guidance: o.guidance },
     createdAt: o.createdAt.toISOString(),
     completedAt: completedAt.toISOString(),
   };

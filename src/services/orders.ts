@@ -94,6 +94,7 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
         counts: v.counts,
         mixInput: r.mix,
         seed: v.seed ?? randomInt(0, 2 ** 47),
+        sampler: v.sampler,
         steps: v.steps,
         guidance: v.guidance,
         shardSize: config.shardSize,

@@ -17,6 +17,7 @@ const cardInput: DatasetCardInput = {
     { birads: 3, count: 2 },
     { birads: 5, count: 1 },
   ],
+  sampler: 'DDIM',
   steps: 20,
   guidance: 2.5,
   orderSeed: 42,
@@ -102,6 +103,8 @@ for i in range(3): Image.new("L", (16, 16), 40 * i).save("${dir}/%d.png" % i)`])
     expect(card).toContain('Licence of the training data: permissive, citation required');
     expect(card).toContain('> Gómez-Flores et al., BUS-BRA, Medical Physics 2023');
     expect(card).toContain('resamplings in this cohort: 1');
+    expect(card).toContain('- Sampler: DDIM, 20 steps');
+    expect(datasetCard({ ...cardInput, sampler: 'DPM_SOLVER_PP' })).toContain('- Sampler: DPM-Solver++(2M), 20 steps');
     expect(card).not.toMatch(/fixture/);
     expect(datasetCard({ ...cardInput, model: { ...cardInput.model, fixture: true } })).toMatch(/tiny test model \(a fixture\)/);
   });

@@ -9,6 +9,7 @@
 // orders, faults per kind, the time to the next recorded image after each fault kind, losses.
 // Bounded: SYNTHBUS_SOAK_SECONDS of chaos (default 40, for CI); by hand e.g.
 //   SYNTHBUS_SOAK_SECONDS=600 npx jest tests/e2e/reliability-soak.test.ts --testTimeout 1200000
+import type { Sampler } from '../../src/domain/model';
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -141,8 +142,8 @@ type Kind = 'kill -9 worker' | 'restart PostgreSQL' | 'SIGTERM api';
       open = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE status <> 'COMPLETED'`)).rows[0].n;
       await sleep(500);
     }
-    const orders = (await db.query<{ id: string; status: string; size: number; counts: ClassCount[]; order_seed: string; steps: number; guidance: number; certificate_id: string; model_id: string }>(
-      'SELECT id, status, size, counts, order_seed, steps, guidance, certificate_id, model_id FROM orders ORDER BY created_at',
+    const orders = (await db.query<{ id: string; status: string; size: number; counts: ClassCount[]; order_seed: string; sampler: Sampler; steps: number; guidance: number; certificate_id: string; model_id: string }>(
+      'SELECT id, status, size, counts, order_seed, sampler, steps, guidance, certificate_id, model_id FROM orders ORDER BY created_at',
     )).rows;
     const images = (await db.query<{ order_id: string; idx: number; sha256: string }>('SELECT order_id, idx, sha256 FROM order_images ORDER BY order_id, idx')).rows;
     await db.end();
@@ -152,7 +153,7 @@ type Kind = 'kill -9 worker' | 'restart PostgreSQL' | 'SIGTERM api';
     let mismatched = 0;
     try {
       for (const o of orders) {
-        const params = { modelId: o.model_id, orderId: o.id, certificateId: o.certificate_id, orderSeed: Number(o.order_seed), steps: o.steps, guidance: o.guidance };
+        const params = { modelId: o.model_id, orderId: o.id, certificateId: o.certificate_id, orderSeed: Number(o.order_seed), sampler: o.sampler, steps: o.steps, guidance: o.guidance };
         const reference = await engine.generate(params, [...Array(o.size).keys()].map((index) => ({ index, birads: classOfIndex(o.counts, index) })));
         const recorded = images.filter((i) => i.order_id === o.id);
         if (recorded.map((i) => i.idx).join() !== [...Array(o.size).keys()].join()) mismatched++;

@@ -85,7 +85,7 @@ test('kill -9 of a worker mid-order: the order completes exactly, byte-identical
 
   // The uninterrupted reference: the same order's images generated in one go.
   const fresh = await gqlOk(stack.url, `query($id: ID!) { order(id: $id) { seed steps guidance counts { birads count } } }`, { id: order.id }, partner.key);
-  const params: CohortParams = { modelId: model.modelId, orderId: order.id, certificateId: order.certificateId, orderSeed: fresh.order.seed, steps: fresh.order.steps, guidance: fresh.order.guidance };
+  const params: CohortParams = { modelId: model.modelId, orderId: order.id, certificateId: order.certificateId, orderSeed: fresh.order.seed, sampler: 'DDIM', steps: fresh.order.steps, guidance: fresh.order.guidance };
   const reference = await engine.generate(params, [...Array(size).keys()].map((index) => ({ index, birads: classOfIndex(fresh.order.counts, index) })));
   const store = new FileContentStore(stack.config.storageRoot);
   for (const ref of reference) {

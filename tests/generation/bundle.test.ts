@@ -110,7 +110,7 @@ describe('bundle refusals name what is wrong', () => {
       expect(ids).toEqual([readManifest(TEST_BUNDLE).modelId, 'tiny-second-copy']);
       const [a, b] = engine.models();
       expect(a.bundleHash).not.toBe(b.bundleHash);
-      const params = { modelId: 'tiny-second-copy', orderId: 'o', certificateId: 'c', orderSeed: 1, steps: 2, guidance: b.defaultGuidance };
+      const params = { modelId: 'tiny-second-copy', orderId: 'o', certificateId: 'c', orderSeed: 1, sampler: 'DDIM' as const, steps: 2, guidance: b.defaultGuidance };
       const [img] = await engine.generate(params, [{ index: 0, birads: b.classes[0].birads }]);
       expect(img.record.threshold).toBe(readManifest(other).privacy.threshold);
     } finally {

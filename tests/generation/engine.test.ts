@@ -35,7 +35,7 @@ beforeAll(async () => {
   const m = engine.models()[0];
   birads = m.classes.map((c) => c.birads);
   // Few steps keep the suite fast; the parity test covers the full 10-step trajectory.
-  params = { modelId: m.modelId, orderId: 'order-ü-1', certificateId: 'cert-1', orderSeed: 20261126, steps: Math.max(m.minSteps, 4), guidance: m.defaultGuidance };
+  params = { modelId: m.modelId, orderId: 'order-ü-1', certificateId: 'cert-1', orderSeed: 20261126, sampler: 'DDIM' as const, steps: Math.max(m.minSteps, 4), guidance: m.defaultGuidance };
 });
 afterAll(async () => {
   await engine.close();
@@ -97,6 +97,16 @@ describe('engine', () => {
     const a2 = await engine.generate(params, items([1, 2]));
     expect(a.map((d) => d.record.sha256)).toEqual(a2.map((d) => d.record.sha256));
     expect(b[0].record.sha256).not.toBe(a[0].record.sha256);
+  });
+
+  it('samples with the order\'s sampler: DPM-Solver++ images differ from DDIM\'s and say so in their provenance', async () => {
+    const [ddim] = await engine.generate(params, items([0]));
+    const [dpm] = await engine.generate({ ...params, sampler: 'DPM_SOLVER_PP' }, items([0]));
+    expect(decodeGrayPng(dpm.png).pixels).not.toEqual(decodeGrayPng(ddim.png).pixels);
+    expect(decodeGrayPng(dpm.png).text['SynthBUS-Sampler']).toBe('DPM_SOLVER_PP');
+    // DDIM images carry no sampler chunk: their bytes are what they were before samplers were a choice.
+    expect(decodeGrayPng(ddim.png).text['SynthBUS-Sampler']).toBeUndefined();
+    await expect(engine.generate({ ...params, sampler: 'EULER' as never }, items([0]))).rejects.toMatchObject({ field: 'sampler' });
   });
 
   it('refuses bad requests before any work, naming the field', async () => {

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { loadBundle, LoadedBundle } from '../../src/generation/bundle';
-import { ddimTimesteps, SamplerName } from '../../src/generation/scheduler';
+import type { Sampler } from '../../src/domain/model';
+import { ddimTimesteps } from '../../src/generation/scheduler';
 import { decode, sampleLatents } from '../../src/generation/sampler';
 import { TEST_BUNDLE } from './helpers/test-bundle';
 
@@ -94,7 +95,7 @@ describe('parity with the Python reference', () => {
   }
 
   // Each sampler's stored trajectory: parity.json's `trajectory` (DDIM) and `dpmSolverTrajectory`.
-  const TRAJECTORIES: [key: string, sampler: SamplerName][] = [
+  const TRAJECTORIES: [key: string, sampler: Sampler][] = [
     ['trajectory', 'DDIM'],
     ['dpmSolverTrajectory', 'DPM_SOLVER_PP'],
   ];

@@ -19,7 +19,7 @@ beforeAll(async () => {
   bundle = await loadBundle(TEST_BUNDLE, 'cpu');
   const { manifest } = bundle;
   pairs = subsetPairs(bundle.reference.count, bundle.holdout.count, 8, 1n);
-  params = { modelId: manifest.modelId, orderId: 'o', certificateId: 'c', orderSeed: 3, steps: 2, guidance: manifest.sampling.defaultGuidance };
+  params = { modelId: manifest.modelId, orderId: 'o', certificateId: 'c', orderSeed: 3, sampler: 'DDIM' as const, steps: 2, guidance: manifest.sampling.defaultGuidance };
   jobs = Array.from({ length: 7 }, (_, index) => {
     const c = manifest.classes[index % manifest.classes.length];
     return { index, birads: c.birads, label: c.index, attempt: 0, seed: deriveImageSeed(params.orderSeed, index, 0) };

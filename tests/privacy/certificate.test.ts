@@ -54,7 +54,7 @@ function image(index: number, share: number, nnDistance = 0.5 + index / 100): Im
 
 function input(images: ImagePrivacyRecord[]): CohortCertificateInput {
   return {
-    params: { modelId: 'tiny-test', orderId: 'order-1', certificateId: 'cert-1', orderSeed: 7, steps: 10, guidance: 2 },
+    params: { modelId: 'tiny-test', orderId: 'order-1', certificateId: 'cert-1', orderSeed: 7, sampler: 'DDIM' as const, steps: 10, guidance: 2 },
     images,
     order: { mix: { 3: 1 }, size: images.length },
     createdAt: '2026-11-26T10:00:00.000Z',
