@@ -71,20 +71,31 @@ export interface Stepper {
   step(x: Float32Array, prediction: Float32Array): Float32Array;
 }
 
-/** DDIM as a Stepper. */
-class DdimStepper implements Stepper {
+/** A walk over the sampler's timesteps: the index of the step to take next, refusing one too many. */
+abstract class TimestepWalk implements Stepper {
   readonly timesteps: number[];
   private index = 0;
 
   constructor(
-    private readonly schedule: DdimSchedule,
+    protected readonly schedule: DdimSchedule,
     steps: number,
   ) {
     this.timesteps = ddimTimesteps(schedule, steps);
   }
 
+  /** The index of this step in `timesteps`; throws once every step is taken. */
+  protected nextIndex(): number {
+    if (this.index >= this.timesteps.length) throw new RangeError(`all ${this.timesteps.length} steps are done`);
+    return this.index++;
+  }
+
+  abstract step(x: Float32Array, prediction: Float32Array): Float32Array;
+}
+
+/** DDIM as a Stepper. */
+class DdimStepper extends TimestepWalk {
   step(x: Float32Array, prediction: Float32Array): Float32Array {
-    const i = this.index++;
+    const i = this.nextIndex();
     return ddimStep(this.schedule, this.schedule.alphasCumprod[this.timesteps[i]], previousAlpha(this.schedule, this.timesteps, i), x, prediction);
   }
 }
@@ -118,23 +129,13 @@ function lambdaOf(a: number): number {
  * Coefficients are computed in float64 and rounded to float32 once per step; the elementwise
  * arithmetic is float32, as training/factory/schedule.py's DPMSolverPP.
  */
-export class DpmSolverPP implements Stepper {
-  readonly timesteps: number[];
+export class DpmSolverPP extends TimestepWalk {
   private previous: { x0: Float32Array; lambda: number } | null = null;
-  private index = 0;
-
-  constructor(
-    private readonly schedule: DdimSchedule,
-    steps: number,
-  ) {
-    this.timesteps = ddimTimesteps(schedule, steps);
-  }
 
   /** x at the next timestep, from x at timesteps[index] and the model's output there. Call in order. */
   step(x: Float32Array, prediction: Float32Array): Float32Array {
     if (prediction.length !== x.length) throw new RangeError('prediction and latent differ in length');
-    if (this.index >= this.timesteps.length) throw new RangeError(`all ${this.timesteps.length} steps are done`);
-    const i = this.index++;
+    const i = this.nextIndex();
     const aS = this.schedule.alphasCumprod[this.timesteps[i]];
     const aT = previousAlpha(this.schedule, this.timesteps, i);
     const x0 = predictX0(this.schedule, aS, x, prediction);
