@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import type { PublicKeyInfo } from '../domain/model';
 
 @ObjectType({ description: "A cohort's signed privacy certificate: RFC 8785 canonical JSON payload + Ed25519 signature (docs/certificate-format.md)." })
 export class Certificate {
@@ -18,7 +19,7 @@ export class Certificate {
 }
 
 @ObjectType({ description: 'A public key that certificates may be signed with.' })
-export class CertificateKey {
+export class CertificateKey implements PublicKeyInfo {
   @Field({ description: '"ed25519-" + the first 16 hex digits of SHA-256 over the raw 32-byte public key.' }) keyId: string;
   @Field({ description: 'The Ed25519 public key as PEM (SubjectPublicKeyInfo).' }) publicKeyPem: string;
   @Field({ description: 'When the key was generated (ISO 8601, UTC).' }) createdAt: string;
