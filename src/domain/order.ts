@@ -30,6 +30,7 @@ export const OrderEventType = {
   STARTED: 'STARTED',
   IMAGE_DELIVERED: 'IMAGE_DELIVERED',
   IMAGE_REJECTED: 'IMAGE_REJECTED',
+  STALLED: 'STALLED',
   COMPLETED: 'COMPLETED',
   FAILED: 'FAILED',
   CANCELLED: 'CANCELLED',
@@ -71,4 +72,6 @@ export interface OrderEvent extends OrderProgress {
   index?: number | null;
   birads?: number | null;
   nnDistance?: number | null;
+  /** STALLED: why the order is not progressing (e.g. "storage unavailable, retrying: …"). */
+  stalledBecause?: string | null;
 }

@@ -11,6 +11,7 @@ registerEnumType(OrderEventType, {
     STARTED: { description: 'A worker started the order.' },
     IMAGE_DELIVERED: { description: 'An image passed the privacy check and was stored (index, birads and nnDistance say which).' },
     IMAGE_REJECTED: { description: 'An attempt was too close to a training image and is being resampled (index, birads and nnDistance say which).' },
+    STALLED: { description: 'A worker cannot go on for now and keeps retrying (stalledBecause says why, e.g. "storage unavailable, retrying: …"); the next IMAGE_DELIVERED means it recovered.' },
     COMPLETED: { description: 'Every image is delivered and the certificate passed. Final.' },
     FAILED: { description: 'The order failed (failureReason says why). Final.' },
     CANCELLED: { description: 'The order was cancelled. Final.' },
@@ -31,6 +32,7 @@ export class OrderProgressEvent {
   @Field(() => Int, { nullable: true, description: 'IMAGE_DELIVERED / IMAGE_REJECTED: the image index (0 to size - 1); null for other events.' }) index?: number | null;
   @Field(() => Int, { nullable: true, description: 'IMAGE_DELIVERED / IMAGE_REJECTED: the image\'s BI-RADS category; null for other events.' }) birads?: number | null;
   @Field(() => Float, { nullable: true, description: "IMAGE_DELIVERED / IMAGE_REJECTED: the attempt's distance to the nearest training image (0 to 2); null for other events." }) nnDistance?: number | null;
+  @Field(() => String, { nullable: true, description: 'STALLED: why the order is not progressing; null for other events.' }) stalledBecause?: string | null;
   @Field(() => Int, {
     nullable: true,
     description:

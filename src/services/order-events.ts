@@ -53,7 +53,7 @@ export async function publishOrderEvent(
   m: DataSource | EntityManager,
   orderId: string,
   type: OrderEventType,
-  extra: Pick<OrderEvent, 'index' | 'birads' | 'nnDistance'> = {},
+  extra: Pick<OrderEvent, 'index' | 'birads' | 'nnDistance' | 'stalledBecause'> = {},
   unrecordedRejections = 0,
 ): Promise<OrderEvent | null> {
   const progress = await orderProgress(m, orderId);

@@ -38,8 +38,11 @@ export interface StorageRetry {
   giveUpAfterMs: number;
 }
 
-/** Stores the bytes, retrying a storage fault with backoff until it clears, `signal` aborts or time runs out. */
-async function store(deps: ShardDeps, png: Buffer, signal: AbortSignal): Promise<string> {
+/**
+ * Stores the bytes, retrying a storage fault with backoff until it clears, `signal` aborts or time
+ * runs out. The first fault of an episode is announced to the order's subscribers (STALLED).
+ */
+async function store(deps: ShardDeps, orderId: string, png: Buffer, signal: AbortSignal): Promise<string> {
   const { firstDelayMs, maxDelayMs, giveUpAfterMs } = deps.storageRetry;
   const since = Date.now();
   let faulted = false;
@@ -50,9 +53,13 @@ async function store(deps: ShardDeps, png: Buffer, signal: AbortSignal): Promise
       return sha;
     } catch (e) {
       if (!(e instanceof StorageError) || Date.now() - since + delay > giveUpAfterMs) throw e;
-      faulted = true;
       deps.log(`storage unavailable, retrying in ${delay / 1000} s: ${e.message}`);
-      deps.onStorageFault?.(`storage unavailable, retrying: ${e.message}`);
+      const notice = `storage unavailable, retrying: ${e.message}`;
+      deps.onStorageFault?.(notice);
+      if (!faulted) {
+        await publishOrderEvent(deps.ds, orderId, 'STALLED', { stalledBecause: notice }).catch((err: Error) => deps.log(`order ${orderId}: could not announce the stall: ${err.message}`));
+      }
+      faulted = true;
       await sleep(delay, undefined, { signal });
     }
   }
@@ -72,7 +79,7 @@ async function missingIndices(ds: DataSource, job: ShardJob): Promise<number[]> 
  * rejections of this batch's images still to be recorded.
  */
 async function record(deps: ShardDeps, orderId: string, img: DeliveredImage, unrecordedRejections: number, signal: AbortSignal): Promise<void> {
-  const sha = await store(deps, img.png, signal);
+  const sha = await store(deps, orderId, img.png, signal);
   if (sha !== img.record.sha256) throw new Error(`image ${img.record.index}: engine reported sha256 ${img.record.sha256}, bytes hash to ${sha}`);
   const r = img.record;
   await deps.ds.transaction(async (m) => {

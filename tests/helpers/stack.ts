@@ -181,7 +181,7 @@ export function collectProgress(wsUrl: string, key: string | null, orderId: stri
     client.subscribe(
       {
         query: `subscription($id: ID!) { orderProgress(orderId: $id) {
-          type orderId status size delivered rejected deliveredByClass { birads count } certificateId failureReason index birads nnDistance estimatedSecondsLeft } }`,
+          type orderId status size delivered rejected deliveredByClass { birads count } certificateId failureReason index birads nnDistance stalledBecause estimatedSecondsLeft } }`,
         variables: { id: orderId },
       },
       {

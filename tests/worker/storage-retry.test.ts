@@ -9,7 +9,7 @@ import type { SamplingEngine } from '../../src/domain/sampling-engine';
 import { Certifier } from '../../src/privacy/certifier';
 import { ContentStore, FileContentStore, StorageError } from '../../src/storage/content-store';
 import { ShardDeps, runShard } from '../../src/worker/run-shard';
-import { TestStack, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
+import { TestStack, collectProgress, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 
@@ -33,11 +33,13 @@ function flakyStore(failures: number, calls: number[]): ContentStore {
   };
 }
 
-async function placeOrder(seed: number): Promise<string> {
+/** Places an order as a new partner; returns its id and the partner's key. */
+async function placeOrder(seed: number): Promise<{ orderId: string; key: string }> {
   const model = stack.engine!.models()[0];
   const partner = await createApprovedPartner(stack, `Clinic ${seed}`);
   const input = { modelId: model.modelId, size: 4, mix: [{ birads: model.classes[0].birads, count: 4 }], seed, steps: model.minSteps };
-  return (await gqlOk(stack.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id } }`, { i: input }, partner.key)).placeOrder.id as string;
+  const orderId = (await gqlOk(stack.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id } }`, { i: input }, partner.key)).placeOrder.id as string;
+  return { orderId, key: partner.key };
 }
 
 function deps(store: ContentStore, notices: (string | null)[], giveUpAfterMs: number): ShardDeps {
@@ -56,9 +58,13 @@ function deps(store: ContentStore, notices: (string | null)[], giveUpAfterMs: nu
 }
 
 test('a full disk for three attempts: retried 50, 100, 200 ms apart, announced, then the shard completes', async () => {
-  const orderId = await placeOrder(1);
+  const { orderId, key } = await placeOrder(1);
   const calls: number[] = [];
   const notices: (string | null)[] = [];
+  let subscribed: () => void = () => undefined;
+  const listening = new Promise<void>((resolve) => (subscribed = resolve));
+  const events = collectProgress(stack.wsUrl, key, orderId, () => subscribed());
+  await listening;
   expect(await runShard(deps(flakyStore(3, calls), notices, 60_000), { orderId, shard: 0, start: 0, end: 4 }, new AbortController().signal)).toBe(true);
   const gaps = calls.slice(1, 4).map((t, i) => t - calls[i]);
   // Node's timers run on the event loop's millisecond clock: a wait of d can read d - 1 on Date.now.
@@ -69,10 +75,16 @@ test('a full disk for three attempts: retried 50, 100, 200 ms apart, announced, 
   expect(notices[3]).toBeNull(); // cleared once a write went through
   const [{ n }] = (await stack.api.deps.ds.query('SELECT count(*)::int AS n FROM order_images WHERE order_id = $1', [orderId])) as { n: number }[];
   expect(n).toBe(4);
+  // Subscribers heard the stall once, with its cause, and deliveries after it.
+  const heard = await events;
+  const stalls = heard.filter((e) => e.type === 'STALLED');
+  expect(stalls).toHaveLength(1);
+  expect(stalls[0].stalledBecause).toMatch(/^storage unavailable, retrying: .*ENOSPC \(no space left on device\)/);
+  expect(heard.slice(heard.indexOf(stalls[0])).some((e) => e.type === 'IMAGE_DELIVERED')).toBe(true);
 });
 
 test('a fault that outlasts the retry window fails this run with the cause (the queue retries the shard later)', async () => {
-  const orderId = await placeOrder(2);
+  const { orderId } = await placeOrder(2);
   const calls: number[] = [];
   const run = runShard(deps(flakyStore(Infinity, calls), [], 300), { orderId, shard: 0, start: 0, end: 4 }, new AbortController().signal);
   await expect(run).rejects.toMatchObject({ name: 'StorageError', code: 'ENOSPC' });

@@ -133,7 +133,7 @@ class ProgressEvent:
     """The state of an order after an event. Every event carries the full counts, so the latest
     event alone tells where the order stands (a SNAPSHOT is sent first, and again after a reconnect)."""
 
-    #: SNAPSHOT, QUEUED, STARTED, IMAGE_DELIVERED, IMAGE_REJECTED, COMPLETED, FAILED or CANCELLED.
+    #: SNAPSHOT, QUEUED, STARTED, IMAGE_DELIVERED, IMAGE_REJECTED, STALLED, COMPLETED, FAILED or CANCELLED.
     type: str
     order_id: str
     status: str
