@@ -114,7 +114,10 @@ it("runs the journey's usage tab as it stands, with only the key filled in", asy
   await page.goto(`${origin}/playground`);
   const step = EXAMPLE_TABS.findIndex((t) => t.query.includes('query Usage'));
   await page.locator('.graphiql-tab').nth(step).click();
-  expect(await page.locator('.graphiql-query-editor .CodeMirror:visible').innerText()).toContain('query Usage');
+  // CodeMirror draws the tab's text after the click: wait for it rather than read it at once.
+  const editor = page.locator('.graphiql-query-editor .CodeMirror:visible');
+  for (let waited = 0; !(await editor.innerText()).includes('query Usage') && waited < 10_000; waited += 100) await page.waitForTimeout(100);
+  expect(await editor.innerText()).toContain('query Usage');
   await page.getByText('Headers', { exact: true }).click();
   await setEditor(page, '.graphiql-editor-tool', JSON.stringify({ Authorization: `Bearer ${partner.key}` }));
   await page.click('.graphiql-execute-button');
