@@ -25,6 +25,14 @@ def test_quote_apportions_exactly(client: Client) -> None:
     assert client.quote({3: 2, 4: 1}).counts == {3: 2, 4: 1}
 
 
+def test_sampler_is_chosen_per_order(client: Client) -> None:
+    assert client.quote({3: 1}).sampler == "DDIM"
+    assert client.quote({3: 1}, sampler="DPM_SOLVER_PP").sampler == "DPM_SOLVER_PP"
+    order = client.order(mix={3: 1}, steps=1, sampler="DPM_SOLVER_PP")
+    assert order.sampler == "DPM_SOLVER_PP"
+    assert client.order(order.id).sampler == "DPM_SOLVER_PP"
+
+
 def test_order_is_idempotent(client: Client) -> None:
     key = f"py-idem-{uuid.uuid4()}"
     first = client.order(mix={3: 1, 4: 1}, steps=1, idempotency_key=key)

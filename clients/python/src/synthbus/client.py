@@ -76,6 +76,7 @@ class Client:
         size: Optional[int],
         model_id: Optional[str],
         seed: Optional[int],
+        sampler: Optional[str],
         steps: Optional[int],
         guidance: Optional[float],
     ) -> Dict[str, Any]:
@@ -89,6 +90,7 @@ class Client:
             "size": size,
             "mix": entries,
             "seed": seed,
+            "sampler": sampler,
             "steps": steps,
             "guidance": guidance,
         }
@@ -108,11 +110,12 @@ class Client:
         *,
         model_id: Optional[str] = None,
         seed: Optional[int] = None,
+        sampler: Optional[str] = None,
         steps: Optional[int] = None,
         guidance: Optional[float] = None,
     ) -> Quote:
         """The exact per-class counts, steps, guidance and quota usage an order would have, without placing it."""
-        return Quote.from_json(self.execute(QUOTE, {"input": self._order_input(mix, size, model_id, seed, steps, guidance)})["quote"])
+        return Quote.from_json(self.execute(QUOTE, {"input": self._order_input(mix, size, model_id, seed, sampler, steps, guidance)})["quote"])
 
     # --- orders ------------------------------------------------------------------------------
 
@@ -128,6 +131,7 @@ class Client:
         idempotency_key: Optional[str] = None,
         model_id: Optional[str] = None,
         seed: Optional[int] = None,
+        sampler: Optional[str] = None,
         steps: Optional[int] = None,
         guidance: Optional[float] = None,
     ) -> Order: ...
@@ -141,13 +145,15 @@ class Client:
         idempotency_key: Optional[str] = None,
         model_id: Optional[str] = None,
         seed: Optional[int] = None,
+        sampler: Optional[str] = None,
         steps: Optional[int] = None,
         guidance: Optional[float] = None,
     ) -> Order:
         """`order(order_id)` reads one of your orders; `order(mix=..., size=...)` places one.
 
         mix: BI-RADS -> fraction (floats summing to 1) or -> count (all ints). model_id defaults
-        to the only model the API serves. With `idempotency_key`, retrying the call (after a
+        to the only model the API serves. sampler: "DDIM" (the default) or "DPM_SOLVER_PP", which
+        matches DDIM's quality in about three quarters of the steps. With `idempotency_key`, retrying the call (after a
         timeout, a crash, a re-run notebook cell) returns the same order instead of a second one.
         """
         if order_id is not None:
@@ -158,7 +164,7 @@ class Client:
             raise TypeError("order() needs an order id, or mix=... (and size=...) to place an order")
         data = self.execute(
             PLACE_ORDER,
-            {"input": self._order_input(mix, size, model_id, seed, steps, guidance), "idempotencyKey": idempotency_key},
+            {"input": self._order_input(mix, size, model_id, seed, sampler, steps, guidance), "idempotencyKey": idempotency_key},
         )
         return Order.from_json(data["placeOrder"])
 

@@ -69,6 +69,8 @@ class Quote:
     #: Images per BI-RADS category, exactly as an order would make them.
     counts: Dict[int, int]
     seed: Optional[int]
+    #: DDIM or DPM_SOLVER_PP.
+    sampler: str
     steps: int
     guidance: float
     shards: int
@@ -82,6 +84,7 @@ class Quote:
             size=d["size"],
             counts=_counts(d["counts"]),
             seed=d.get("seed"),
+            sampler=d["sampler"],
             steps=d["steps"],
             guidance=d["guidance"],
             shards=d["shards"],
@@ -99,6 +102,8 @@ class Order:
     size: int
     counts: Dict[int, int]
     seed: int
+    #: DDIM or DPM_SOLVER_PP.
+    sampler: str
     steps: int
     guidance: float
     certificate_id: str
@@ -117,6 +122,7 @@ class Order:
             size=d["size"],
             counts=_counts(d["counts"]),
             seed=d["seed"],
+            sampler=d["sampler"],
             steps=d["steps"],
             guidance=d["guidance"],
             certificate_id=d["certificateId"],

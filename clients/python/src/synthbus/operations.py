@@ -1,7 +1,7 @@
 """The GraphQL operations the client sends (the API's schema: src/schema and src/resolvers)."""
 
 ORDER_FIELDS = """
-  id status modelId size counts { birads count } seed steps guidance certificateId
+  id status modelId size counts { birads count } seed sampler steps guidance certificateId
   idempotencyKey failureReason createdAt startedAt finishedAt
 """
 
@@ -24,7 +24,7 @@ CERTIFICATE_KEYS = "query CertificateKeys { certificateKeys { keyId publicKeyPem
 QUOTE = """
 query Quote($input: OrderInput!) {
   quote(input: $input) {
-    modelId size counts { birads count } seed steps guidance shards
+    modelId size counts { birads count } seed sampler steps guidance shards
     quotas { imagesPerOrder imagesPer30Days concurrentOrders }
     usage { imagesLast30Days activeOrders }
   }
