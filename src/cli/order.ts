@@ -1,11 +1,11 @@
-// `synthbus order --mix 3=0.4,4=0.3,5=0.3 --size 400 [--model ID] [--seed N] [--steps N]
-//  [--guidance G] [--idempotency-key K]`: places an order and prints its id.
+// `synthbus order --mix 3=0.4,4=0.3,5=0.3 --size 400 [--model ID] [--seed N] [--sampler S]
+//  [--steps N] [--guidance G] [--idempotency-key K]`: places an order and prints its id.
 import { ApiClient, CliError } from './api';
 import { ParsedArgs, stringOption } from './args';
 import { parseMix } from './mix';
 import { MODELS, PLACE_ORDER } from './operations';
 
-export const ORDER_FLAGS = ['mix', 'size', 'model', 'seed', 'steps', 'guidance', 'idempotency-key'] as const;
+export const ORDER_FLAGS = ['mix', 'size', 'model', 'seed', 'sampler', 'steps', 'guidance', 'idempotency-key'] as const;
 
 function intOption(args: ParsedArgs, name: string): number | undefined {
   const raw = stringOption(args, name);
@@ -34,6 +34,8 @@ export async function orderCommand(api: ApiClient, args: ParsedArgs, out: NodeJS
     size,
     mix: parseMix(mixText),
     seed: intOption(args, 'seed'),
+    // DDIM or DPM_SOLVER_PP; the API names the choices when it refuses another.
+    sampler: stringOption(args, 'sampler'),
     steps: intOption(args, 'steps'),
     guidance,
   };

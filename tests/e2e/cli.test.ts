@@ -111,6 +111,17 @@ it('pull stops with the reason when the order is cancelled', async () => {
   expect(r.stderr).toContain(`synthbus pull: order ${id} cancelled`);
 });
 
+it('orders with the sampler given, and passes on the API\'s refusal of an unknown one', async () => {
+  const { birads } = await firstModel(stack, partner.key);
+  const placed = await runCli(['order', '--mix', `${birads[0]}=1`, '--size', '1', '--sampler', 'DPM_SOLVER_PP', '--steps', '2'], env);
+  expect(placed.code).toBe(0);
+  const { order } = await gqlOk(stack.url, 'query($id: ID!) { order(id: $id) { sampler } }', { id: placed.stdout.trim() }, partner.key);
+  expect(order.sampler).toBe('DPM_SOLVER_PP');
+  const unknown = await runCli(['order', '--mix', `${birads[0]}=1`, '--size', '1', '--sampler', 'EULER'], env);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toMatch(/EULER/);
+});
+
 it('explains usage errors and a missing key (exit 2) and a refused key (exit 1)', async () => {
   const badMix = await runCli(['order', '--mix', '3=lots', '--size', '4'], env);
   expect(badMix.code).toBe(2);
