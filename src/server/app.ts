@@ -20,6 +20,7 @@ import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
 import { mountPlayground } from '../playground/route';
+import { mountHealth } from './health';
 import { resolvers } from '../resolvers';
 import { auditMutations } from '../resolvers/audit-mutations';
 import { authChecker } from '../resolvers/authorization';
@@ -146,6 +147,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     ],
   });
   await apollo.start();
+  mountHealth(app, ds);
   mountDownloads(app, { delivery, authenticate });
   if (config.playground) mountPlayground(app);
   app.use(

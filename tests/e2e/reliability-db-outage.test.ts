@@ -7,7 +7,7 @@
 // outlive it with no unhandled rejection: the API answers 503 with Retry-After and a
 // SERVICE_UNAVAILABLE code meanwhile, the worker reconnects and the order completes with every
 // index recorded once.
-import { Client } from 'pg';
+import { cutDatabase } from '../helpers/db-outage';
 import { settledShards } from '../helpers/shards';
 import { TestStack, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
@@ -23,21 +23,6 @@ afterAll(async () => {
   await stack.close();
   process.removeListener('unhandledRejection', onFault);
 });
-
-/** Terminates every session of the stack's database and refuses new ones until `restore()`. */
-async function cutDatabase(): Promise<{ restore(): Promise<void> }> {
-  const name = new URL(stack.databaseUrl).pathname.slice(1);
-  const admin = new Client({ connectionString: process.env.SYNTHBUS_TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
-  return {
-    restore: async () => {
-      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
-      await admin.end();
-    },
-  };
-}
 
 /** While the database is unreachable, a request gets a coded, retryable 503. */
 async function checkUnavailable(orderId: string, key: string): Promise<void> {
@@ -76,7 +61,7 @@ test('a database outage mid-order: 503 + Retry-After meanwhile, then the order c
   };
   await until('the first images', async () => ((await delivered()) >= 3 ? true : null));
 
-  const outage = await cutDatabase();
+  const outage = await cutDatabase(stack.databaseUrl);
   try {
     await checkUnavailable(placeOrder.id, partner.key);
     await new Promise((r) => setTimeout(r, 5000)); // the worker meets the outage mid-shard
