@@ -1,61 +1,25 @@
 // `main.js start` with no DATABASE_URL: embedded PostgreSQL, migrations, API and one worker in
 // one process group; it prints the endpoint and, on first start only, an admin key. A parent
 // killed with SIGKILL leaves its postmaster behind; the next start cleans it up.
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import { cleanUpProduct, exited, spawnMain, startProduct } from '../helpers/start-process';
 import { REPO_ROOT, createDatabase, gqlOk } from '../helpers/stack';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-start-'));
 const running: ChildProcess[] = [];
 
-function start(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_DATA_DIR: dataDir, PORT: '0' };
-  delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /SynthBUS GraphQL endpoint: (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1], output: () => out });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`start exited (${code ?? signal}) before it was ready:\n${out}`)));
-  });
+async function start(): ReturnType<typeof startProduct> {
+  const product = await startProduct(dataDir);
+  running.push(product.child);
+  return product;
 }
 
-/** Spawns `main.js <cmd>` and resolves once `ready` matches its output. */
-function spawnMain(cmd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), cmd], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${out}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
-}
-
-afterAll(async () => {
-  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-  await Promise.all(running.map(exited));
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => cleanUpProduct(dataDir, running));
 
 test('start prints the endpoint and a one-time admin key; survives a SIGKILLed predecessor', async () => {
   const first = await start();
@@ -98,6 +62,7 @@ test('migrate, api and worker run as separate processes against DATABASE_URL and
   await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), 'migrate'], { env });
   const api = await spawnMain('api', env, /SynthBUS GraphQL endpoint: (http:\/\/\S+)/);
   const worker = await spawnMain('worker', env, /worker \S+: 1 slot\(s\)/);
+  running.push(api.child, worker.child);
   const { models } = await gqlOk(api.match[1], `{ models { modelId } }`);
   expect(models).toHaveLength(1); // announced by the worker, served by the API
   api.child.kill('SIGTERM');
