@@ -124,8 +124,8 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
 }
 
 /**
- * Cancels a queued or running order: its shard jobs are withdrawn from the queue, and a worker in
- * the middle of one stops before its next batch.
+ * Cancels a queued or running order: its queued shard jobs are withdrawn, and a worker in the
+ * middle of one stops through its abort signal when the CANCELLED event reaches it.
  */
 export async function cancelOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntity): Promise<OrderEntity> {
   const cancelled = await lifecycle.cancel(deps.ds, order.id);
