@@ -4,6 +4,7 @@
 // call here is awaited by its caller, unlike pg-boss 10's own completion calls, whose rejections
 // escaped as unhandled (node_modules/pg-boss/src/manager.js: complete()/fail() not awaited).
 import type { DataSource, EntityManager } from 'typeorm';
+import { ACTIVE_STATUSES } from '../domain/order';
 
 type Db = DataSource | EntityManager;
 
@@ -73,14 +74,19 @@ export async function completeShard(db: Db, id: string, workerId: string): Promi
 
 /**
  * Hands the shard back to the queue, due in `delaySeconds`. `failure` (a message) counts the run
- * as failed; null hands it back uncounted (a drain, an outage). False if the lease was lost.
+ * as failed; null hands it back uncounted (a drain, an outage). A shard whose order ended
+ * meanwhile (a hand-back delayed by an outage) has nothing left to do: it is DONE instead. False
+ * if the lease was lost.
  */
 export async function requeueShard(db: Db, id: string, workerId: string, delaySeconds: number, failure: string | null): Promise<boolean> {
   const [, n] = (await db.query(
-    `UPDATE shard_jobs SET state = 'QUEUED', worker_id = NULL, claimed_at = NULL, run_after = now() + $3 * interval '1 second',
+    `UPDATE shard_jobs j
+        SET state = CASE WHEN o.status = ANY($5) THEN 'QUEUED' ELSE 'DONE' END, worker_id = NULL, claimed_at = NULL,
+            run_after = now() + $3 * interval '1 second',
             failures = failures + CASE WHEN $4::text IS NULL THEN 0 ELSE 1 END, last_error = COALESCE($4, last_error)
-      WHERE id = $1 AND worker_id = $2 AND state = 'ACTIVE'`,
-    [id, workerId, delaySeconds, failure],
+       FROM orders o
+      WHERE j.id = $1 AND j.worker_id = $2 AND j.state = 'ACTIVE' AND o.id = j.order_id`,
+    [id, workerId, delaySeconds, failure, ACTIVE_STATUSES],
   )) as [unknown, number];
   return n > 0;
 }
@@ -94,7 +100,11 @@ export async function requeueOrderShards(db: Db, orderId: string): Promise<void>
   );
 }
 
-/** Withdraws an order's shards that no worker has claimed (the order ended). */
-export async function cancelQueuedShards(db: Db, orderId: string): Promise<void> {
-  await db.query(`UPDATE shard_jobs SET state = 'CANCELLED' WHERE order_id = $1 AND state = 'QUEUED'`, [orderId]);
+/**
+ * Withdraws an order's shards that no worker holds, as the order ends: DONE when it completed
+ * (every image is recorded, e.g. by a run of the shard whose hand-back came late), CANCELLED when
+ * it was cancelled or failed.
+ */
+export async function withdrawQueuedShards(db: Db, orderId: string, as: 'DONE' | 'CANCELLED'): Promise<void> {
+  await db.query(`UPDATE shard_jobs SET state = $2 WHERE order_id = $1 AND state = 'QUEUED'`, [orderId, as]);
 }

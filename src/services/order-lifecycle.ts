@@ -1,7 +1,8 @@
 // Every change of an order's state, each with its progress event in the same transaction: the
 // only module that writes orders.status. Each change is one guarded UPDATE (WHERE status IN the
 // states it may leave), so concurrent workers and API replicas cannot move an order backwards or
-// twice.
+// twice. An order that ends withdraws its queued shards in the same transaction: none runs for
+// nothing, and a shard claimed meanwhile finds the order ended and does nothing.
 //
 //   QUEUED ──start──▶ RUNNING ──finish──▶ COMPLETED (certificate passed)
 //     │                 │      └─finish─▶ FAILED    (cohort privacy check failed)
@@ -11,6 +12,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { CohortCertificateInput, CohortParams, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
 import { ACTIVE_STATUSES, OrderStatus } from '../domain/order';
+import { withdrawQueuedShards } from '../db/shard-queue';
 import { CertificateEntity, OrderEntity } from '../entities/order';
 import { AppError } from './errors';
 import { publishOrderEvent } from './order-events';
@@ -49,7 +51,10 @@ export function start(db: Db, orderId: string): Promise<void> {
 export function cancel(db: Db, orderId: string): Promise<OrderEntity> {
   return inTransaction(db, async (m) => {
     const cancelled = await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.CANCELLED, { finished_at: new Date() });
-    if (cancelled) await publishOrderEvent(m, orderId, 'CANCELLED');
+    if (cancelled) {
+      await withdrawQueuedShards(m, orderId, 'CANCELLED');
+      await publishOrderEvent(m, orderId, 'CANCELLED');
+    }
     const o = await m.getRepository(OrderEntity).findOneBy({ id: orderId });
     if (!o) throw new Error(`order ${orderId} vanished`);
     if (!cancelled) throw new AppError('CONFLICT', 'ORDER_FINISHED', `Order ${o.id} is already ${o.status.toLowerCase()} and cannot be cancelled.`);
@@ -60,7 +65,10 @@ export function cancel(db: Db, orderId: string): Promise<OrderEntity> {
 /** QUEUED or RUNNING → FAILED with a reason the partner can read; an ended order is left alone. */
 export function fail(db: Db, orderId: string, reason: string): Promise<void> {
   return inTransaction(db, async (m) => {
-    if (await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.FAILED, { failure_reason: reason, finished_at: new Date() })) await publishOrderEvent(m, orderId, 'FAILED');
+    if (await transition(m, orderId, ACTIVE_STATUSES, OrderStatus.FAILED, { failure_reason: reason, finished_at: new Date() })) {
+      await withdrawQueuedShards(m, orderId, 'CANCELLED');
+      await publishOrderEvent(m, orderId, 'FAILED');
+    }
   });
 }
 
@@ -123,6 +131,7 @@ export function finishIfComplete(db: Db, orderId: string, certify: (input: Cohor
     const to = cert.passed ? OrderStatus.COMPLETED : OrderStatus.FAILED;
     const failureReason = cert.passed ? null : `cohort privacy check failed: ${cert.reason ?? 'no reason given'}`;
     await transition(m, o.id, [OrderStatus.RUNNING], to, { failure_reason: failureReason, finished_at: completedAt });
+    await withdrawQueuedShards(m, o.id, 'DONE');
     await publishOrderEvent(m, o.id, to);
   });
 }

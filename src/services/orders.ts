@@ -2,7 +2,7 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Config } from '../config';
-import { cancelQueuedShards, enqueueShards, requeueOrderShards } from '../db/shard-queue';
+import { enqueueShards, requeueOrderShards } from '../db/shard-queue';
 import { canonicalize } from '../domain/canonical-json';
 import { OrderRequest, ValidOrder, validateOrderRequest } from '../domain/order-request';
 import { OrderEntity } from '../entities/order';
@@ -127,11 +127,8 @@ export async function placeOrder(deps: OrderDeps, who: PartnerPrincipal, r: Orde
  * Cancels a queued or running order: its queued shard jobs are withdrawn, and a worker in the
  * middle of one stops through its abort signal when the CANCELLED event reaches it.
  */
-export async function cancelOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntity): Promise<OrderEntity> {
-  const cancelled = await lifecycle.cancel(deps.ds, order.id);
-  // After the commit: a shard that starts meanwhile sees the order cancelled and does nothing.
-  await cancelQueuedShards(deps.ds, order.id);
-  return cancelled;
+export function cancelOrder(deps: Pick<OrderDeps, 'ds'>, order: OrderEntity): Promise<OrderEntity> {
+  return lifecycle.cancel(deps.ds, order.id);
 }
 
 /**
