@@ -12,6 +12,12 @@ export interface ContentStore {
   get(sha256: string): Promise<Buffer>;
   stream(sha256: string, range?: { start: number; end: number }): Readable;
   has(sha256: string): Promise<boolean>;
+  /**
+   * Removes the bytes; true if they were there, false if already absent (idempotent). The caller
+   * decides that nothing references them any more (services/cohort-deletion.ts), so a backend only
+   * removes the one object named by the hash.
+   */
+  delete(sha256: string): Promise<boolean>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -125,5 +131,17 @@ export class FileContentStore implements ContentStore {
 
   has(sha256: string): Promise<boolean> {
     return exists(this.path(sha256));
+  }
+
+  /** Unlinks the file (a reader that has it open keeps reading); an absent file is not an error. */
+  async delete(sha256: string): Promise<boolean> {
+    const target = this.path(sha256);
+    try {
+      await fs.promises.unlink(target);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      return this.fail('delete', target, e);
+    }
   }
 }

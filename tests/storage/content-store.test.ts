@@ -72,3 +72,14 @@ describe('storage faults', () => {
     await expect(store.put(Buffer.from('denied'))).rejects.toMatchObject({ code: 'EACCES', message: expect.stringMatching(/cannot create the directory .*: EACCES \(permission denied\)/) });
   });
 });
+
+test('delete removes the bytes once; deleting again (or bytes never stored) is harmless', async () => {
+  const store = new FileContentStore(root);
+  const sha = await store.put(Buffer.from('bytes a cohort deletion removes'));
+  expect(await store.delete(sha)).toBe(true);
+  expect(await store.has(sha)).toBe(false);
+  expect(fs.existsSync(store.path(sha))).toBe(false);
+  expect(await store.delete(sha)).toBe(false);
+  expect(await store.delete('1'.repeat(64))).toBe(false);
+  await expect(store.delete('../x')).rejects.toThrow(/not a sha256/);
+});

@@ -30,6 +30,7 @@ function flakyStore(failures: number, calls: number[]): ContentStore {
     get: (sha) => real.get(sha),
     stream: (sha, range) => real.stream(sha, range),
     has: (sha) => real.has(sha),
+    delete: (sha) => real.delete(sha),
   };
 }
 
