@@ -2,6 +2,7 @@
 // `npm start` works with no setup; production deployments override through env vars.
 import path from 'node:path';
 import { PROVIDERS, ProviderName } from './domain/model';
+import { S3Settings, parseEndpoint, parseStorageUrl } from './storage/s3-settings';
 
 export interface Config {
   /** Owner connection (runs migrations). Unset under `start`: an embedded PostgreSQL is used. */
@@ -13,6 +14,8 @@ export interface Config {
   appDatabaseUrl: string | undefined;
   dataDir: string;
   storageRoot: string;
+  /** The S3 bucket that stores images instead of storageRoot (SYNTHBUS_STORAGE_URL=s3://…); null: the folder. */
+  s3Storage: S3Settings | null;
   host: string;
   port: number;
   /** 'development' shows stack traces to clients; anything else hides them. */
@@ -85,6 +88,30 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+/** SYNTHBUS_STORAGE_URL and the SYNTHBUS_S3_* settings that go with it. */
+function s3Storage(env: NodeJS.ProcessEnv): S3Settings | null {
+  const raw = env.SYNTHBUS_STORAGE_URL;
+  if (!raw) {
+    const stray = ['SYNTHBUS_S3_ENDPOINT', 'SYNTHBUS_S3_ACCESS_KEY_ID', 'SYNTHBUS_S3_SECRET_ACCESS_KEY'].find((n) => env[n]);
+    if (stray) throw new Error(`${stray} is set but SYNTHBUS_STORAGE_URL is not: set SYNTHBUS_STORAGE_URL=s3://bucket/prefix to store images in S3`);
+    return null;
+  }
+  if (env.SYNTHBUS_STORAGE_DIR) throw new Error('SYNTHBUS_STORAGE_DIR and SYNTHBUS_STORAGE_URL are both set: images go to one store, set only one');
+  const { bucket, prefix } = parseStorageUrl(raw, 'SYNTHBUS_STORAGE_URL');
+  const endpoint = env.SYNTHBUS_S3_ENDPOINT ? parseEndpoint(env.SYNTHBUS_S3_ENDPOINT, 'SYNTHBUS_S3_ENDPOINT') : undefined;
+  const accessKeyId = env.SYNTHBUS_S3_ACCESS_KEY_ID;
+  const secretAccessKey = env.SYNTHBUS_S3_SECRET_ACCESS_KEY;
+  if (!accessKeyId !== !secretAccessKey) throw new Error('SYNTHBUS_S3_ACCESS_KEY_ID and SYNTHBUS_S3_SECRET_ACCESS_KEY must be set together (or neither, for the AWS SDK\'s default credentials)');
+  return {
+    bucket,
+    prefix,
+    endpoint,
+    region: env.SYNTHBUS_S3_REGION || env.AWS_REGION || 'us-east-1',
+    forcePathStyle: bool(env, 'SYNTHBUS_S3_PATH_STYLE', endpoint !== undefined),
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+  };
+}
+
 function provider(raw: string | undefined): ProviderName {
   const p = raw ?? 'cpu';
   const known = PROVIDERS.find((name) => name === p);
@@ -99,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appDatabaseUrl: env.SYNTHBUS_APP_DATABASE_URL || undefined,
     dataDir,
     storageRoot: path.resolve(env.SYNTHBUS_STORAGE_DIR || path.join(dataDir, 'images')),
+    s3Storage: s3Storage(env),
     host: env.HOST || '127.0.0.1',
     port: int(env, 'PORT', 4000),
     env: env.NODE_ENV || 'production',

@@ -27,7 +27,7 @@ import { authChecker } from '../resolvers/authorization';
 import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/context';
 import { OrderEventHub } from '../services/order-event-hub';
 import type { Principal } from '../services/principal';
-import { FileContentStore } from '../storage/content-store';
+import { openContentStore } from '../storage/open-content-store';
 import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
 import { guardInputs } from './input-guard';
@@ -88,7 +88,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
   const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
-  const delivery = await loadDeliveryDeps(config, ds, new FileContentStore(config.storageRoot));
+  const delivery = await loadDeliveryDeps(config, ds, openContentStore(config));
   const deps: ResolverDeps = { ds, config, hub, delivery };
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.

@@ -22,6 +22,20 @@ export interface ContentStore {
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/**
+ * Where the bytes of a hash are filed, as path segments: two levels of fan-out keep directories
+ * small. Every backend uses it (a folder's path, a bucket's key), so a folder copies into a bucket
+ * as it is.
+ */
+export function contentPath(sha256: string): [string, string, string] {
+  if (!SHA256_HEX.test(sha256)) throw new Error(`not a sha256 hex digest: "${sha256}"`);
+  return [sha256.slice(0, 2), sha256.slice(2, 4), sha256];
+}
+
+export function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 const CAUSES: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
@@ -33,7 +47,10 @@ const CAUSES: Record<string, string> = {
   ENOTDIR: 'a path component is not a directory',
 };
 
-/** The store could not be written: `code` is the errno name (EACCES, ENOSPC, …). Often transient. */
+/**
+ * The store could not be written or read: `code` is the errno name (EACCES, ENOSPC, …) or, for a
+ * bucket, the network error's or S3's (ECONNREFUSED, AccessDenied, …). Often transient.
+ */
 export class StorageError extends Error {
   constructor(
     readonly code: string,
@@ -56,10 +73,9 @@ export class FileContentStore implements ContentStore {
     fs.mkdirSync(root, { recursive: true });
   }
 
-  /** Where the file for a hash lives: two levels of fan-out keep directories small. */
+  /** Where the file for a hash lives. */
   path(sha256: string): string {
-    if (!SHA256_HEX.test(sha256)) throw new Error(`not a sha256 hex digest: "${sha256}"`);
-    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return path.join(this.root, ...contentPath(sha256));
   }
 
   /**
@@ -69,7 +85,7 @@ export class FileContentStore implements ContentStore {
    * retried shard makes the same bytes).
    */
   async put(bytes: Buffer): Promise<string> {
-    const sha = createHash('sha256').update(bytes).digest('hex');
+    const sha = sha256Hex(bytes);
     const target = this.path(sha);
     if (await this.has(sha)) return this.sweepTemps(target, sha);
     const dir = path.dirname(target);
@@ -121,7 +137,8 @@ export class FileContentStore implements ContentStore {
     throw new StorageError(code, `image store ${this.root}: cannot ${action} ${where}: ${code} (${CAUSES[code] ?? (e as Error).message})`);
   }
 
-  get(sha256: string): Promise<Buffer> {
+  // async: a bad name rejects, as it does in every backend, rather than throwing.
+  async get(sha256: string): Promise<Buffer> {
     return fs.promises.readFile(this.path(sha256));
   }
 
@@ -129,7 +146,7 @@ export class FileContentStore implements ContentStore {
     return fs.createReadStream(this.path(sha256), range);
   }
 
-  has(sha256: string): Promise<boolean> {
+  async has(sha256: string): Promise<boolean> {
     return exists(this.path(sha256));
   }
 

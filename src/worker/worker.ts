@@ -14,7 +14,7 @@ import type { SamplingEngine } from '../domain/sampling-engine';
 import { Certifier } from '../privacy/certifier';
 import { registerModels, registerSigningKeys } from '../services/models';
 import { OrderEventHub } from '../services/order-event-hub';
-import { FileContentStore } from '../storage/content-store';
+import { openContentStore } from '../storage/open-content-store';
 import { loadEngine } from './engine-loader';
 import type { ShardDeps, StorageRetry } from './run-shard';
 import { runSlot } from './shard-slots';
@@ -56,7 +56,7 @@ export async function startWorker(config: Config, url: string, log: (line: strin
     ds,
     engine: eng,
     certify: certifier.certify.bind(certifier),
-    store: new FileContentStore(config.storageRoot),
+    store: openContentStore(config),
     batchSize: config.batchSize,
     workerId,
     log,
