@@ -30,7 +30,10 @@ export interface LocalS3 {
   bucket: string;
   /** The store's settings for this bucket, images under `prefix`. */
   settings(prefix?: string): S3Settings;
-  /** The same as SYNTHBUS_* variables, for a child process (`main.js worker`). */
+  /**
+   * The same as SYNTHBUS_* variables, for a child process; SYNTHBUS_STORAGE_DIR is blanked, so
+   * startWorkerProcess(stack, s3.env(prefix)) overrides the stack's folder (both set is refused).
+   */
   env(prefix?: string): Record<string, string>;
   /** The keys of every object the server was sent (PUT), in order, from the server's own events. */
   writes: string[];
@@ -76,6 +79,7 @@ export async function startLocalS3(bucket = 'synthbus-test'): Promise<LocalS3> {
     writes,
     settings,
     env: (prefix = '') => ({
+      SYNTHBUS_STORAGE_DIR: '',
       SYNTHBUS_STORAGE_URL: `s3://${bucket}${prefix ? `/${prefix}` : ''}`,
       SYNTHBUS_S3_ENDPOINT: endpoint,
       SYNTHBUS_S3_REGION: 'us-east-1',

@@ -1,6 +1,7 @@
 // What only a bucket can do wrong (issue 14): an object under a hash's key that is not those bytes,
 // a server that is down, a bucket that is missing. Against a real S3-compatible server on 127.0.0.1.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../src/config';
 import { sha256Hex } from '../../src/storage/content-store';
 import { S3ContentStore } from '../../src/storage/s3-content-store';
 import { LocalS3, startLocalS3 } from '../helpers/s3-server';
@@ -81,4 +82,8 @@ test('a missing bucket is a StorageError with S3’s code and message, and no se
   } finally {
     lost.close();
   }
+});
+
+test("the helper's variables for a child process name the same bucket as its settings, over a folder set before them", () => {
+  expect(loadConfig({ SYNTHBUS_STORAGE_DIR: '/srv/images', ...s3.env('fleet') }).s3Storage).toEqual(s3.settings('fleet'));
 });
