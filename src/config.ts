@@ -2,6 +2,7 @@
 // `npm start` works with no setup; production deployments override through env vars.
 import path from 'node:path';
 import { PROVIDERS, ProviderName } from './domain/model';
+import { LOG_LEVELS, LogLevel } from './log/levels';
 import { S3Settings, parseEndpoint, parseStorageUrl } from './storage/s3-settings';
 
 export interface Config {
@@ -68,6 +69,10 @@ export interface Config {
   /** The API's public origin (e.g. https://api.example.org); null: links are origin-relative paths. */
   publicUrl: string | null;
   quotaDefaults: { imagesPerOrder: number; imagesPer30Days: number; concurrentOrders: number };
+  /** The least severe log level written (JSON lines on stdout). */
+  logLevel: LogLevel;
+  /** A worker's own HTTP port (/healthz, /readyz, /metrics) on `host`; 0: any free port. */
+  workerPort: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -110,6 +115,12 @@ function s3Storage(env: NodeJS.ProcessEnv): S3Settings | null {
     forcePathStyle: bool(env, 'SYNTHBUS_S3_PATH_STYLE', endpoint !== undefined),
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
   };
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === (raw || 'info'));
+  if (level) return level;
+  throw new Error(`SYNTHBUS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
 }
 
 function provider(raw: string | undefined): ProviderName {
@@ -162,5 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imagesPer30Days: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_30_DAYS', 10000, 1),
       concurrentOrders: int(env, 'SYNTHBUS_QUOTA_CONCURRENT_ORDERS', 3, 1),
     },
+    logLevel: logLevel(env.SYNTHBUS_LOG_LEVEL),
+    workerPort: int(env, 'SYNTHBUS_WORKER_PORT', 4001, 0, 65535),
   };
 }

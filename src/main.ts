@@ -11,14 +11,15 @@ import { runningEmbeddedUrl, startEmbeddedDatabase } from './db/embedded';
 import { migrate } from './db/migrate';
 import { ensureAppLogin } from './db/roles';
 import { isDatabaseUnavailable } from './db/unavailable';
+import { Logger, createLogger } from './log/logger';
 import { startApi } from './server/app';
 import { issueKey, listKeys } from './services/api-keys';
 import { PARTNER_SCOPES } from './services/principal';
 import { startWorker } from './worker/worker';
 
-const log = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+// JSON lines on stdout (log/logger.ts); main() sets the configured level once it reads the config.
+let logger: Logger = createLogger({ level: 'info' });
+const log = (line: string): void => logger.info(line);
 const USAGE = 'usage: main.js start | api | worker | migrate | admin-key [name] | audit verify';
 
 function requireUrl(config: Config): string {
@@ -38,7 +39,8 @@ async function printAdminKey(url: string, name: string): Promise<void> {
     const { secret, key } = await issueKey(ds, { partnerId: null, name, scopes: [...PARTNER_SCOPES] });
     // Issued outside GraphQL, so the mutation middleware does not see it: audit it here.
     await appendAudit(ds, { actor: 'operator', action: 'command.admin-key', targetType: 'apiKey', targetId: key.id, detail: { name } });
-    log(`admin API key "${key.name}" (id ${key.id}), shown once, store it now:\n  ${secret}`);
+    // Printed for the operator, not logged: the log never holds a secret.
+    process.stdout.write(`admin API key "${key.name}" (id ${key.id}), shown once, store it now:\n  ${secret}\n`);
   } finally {
     await ds.destroy();
   }
@@ -94,8 +96,8 @@ function onShutdown(stops: (() => Promise<void>)[]): void {
   process.on('SIGTERM', onSignal);
   const onFault = (kind: string) => (e: unknown) => {
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    if (isDatabaseUnavailable(e)) return log(`${kind} during a database outage (outlived): ${detail}`);
-    log(`${kind}: ${detail}`);
+    if (isDatabaseUnavailable(e)) return logger.warn(`${kind} during a database outage (outlived): ${detail}`);
+    logger.error(`${kind}: ${detail}`);
     void stop(`invariant broken (${kind})`, 1);
   };
   process.on('unhandledRejection', onFault('unhandled rejection'));
@@ -117,9 +119,9 @@ async function start(config: Config): Promise<void> {
   }
   await migrate(url, log);
   serving ??= url;
-  const api = await startApi(config, serving, log);
+  const api = await startApi(config, serving, logger);
   stops.push(api.close);
-  const worker = await startWorker(config, serving, log);
+  const worker = await startWorker(config, serving, logger);
   stops.push(worker.close);
   const ds = await openAppDataSource(serving, 1);
   const firstStart = (await listKeys(ds, null)).length === 0;
@@ -137,17 +139,18 @@ async function start(config: Config): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
+  logger = createLogger({ level: config.logLevel });
   const [cmd, sub] = argv;
   switch (cmd) {
     case 'start':
       return start(config);
     case 'api': {
-      const api = await startApi(config, appUrl(config), log);
+      const api = await startApi(config, appUrl(config), logger);
       onShutdown([api.close]);
       return log(`SynthBUS GraphQL endpoint: ${api.url}`);
     }
     case 'worker': {
-      const w = await startWorker(config, appUrl(config), log);
+      const w = await startWorker(config, appUrl(config), logger);
       return onShutdown([w.close]);
     }
     case 'migrate':

@@ -10,7 +10,7 @@ import type { CertificateModel, ModelSummary } from '../domain/model';
 import type { Rejection, SamplingEngine } from '../domain/sampling-engine';
 import { checkImageRequests, checkParams, checkRanges } from './requests';
 import { isBatchInvariant } from './batch-invariance';
-import { closePrivacyIndex, makeImages, MICRO_BATCH, openPrivacyIndex, PendingImage } from './pipeline';
+import { closePrivacyIndex, makeImages, MICRO_BATCH, openPrivacyIndex, PendingImage, StageTimer } from './pipeline';
 import { ProviderName, resolveProvider } from '../onnx/providers';
 import { deriveImageSeed } from './seeds';
 
@@ -24,6 +24,8 @@ export interface EngineOptions {
   dcrSubsets?: number;
   /** Images per ONNX run (default MICRO_BATCH = 16; the denoiser sees twice as many rows). */
   microBatch?: number;
+  /** Hears each stage's duration per micro-batch (denoise, decode, embed, nn_search, png). */
+  onStage?: StageTimer;
 }
 
 export type Engine = SamplingEngine & {
@@ -47,6 +49,7 @@ class OnnxSamplingEngine implements Engine {
     readonly provider: ProviderName,
     private readonly byId: Map<string, Model>,
     private readonly maxAttempts: number,
+    private readonly onStage?: StageTimer,
   ) {}
 
   models(): ModelSummary[] {
@@ -103,7 +106,7 @@ class OnnxSamplingEngine implements Engine {
     while (pending.length > 0) {
       signal?.throwIfAborted();
       const retry: PendingImage[] = [];
-      for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending, model.microBatch)) {
+      for (const { job, nnDistance, png, dcr } of await makeImages(model.bundle, model.pairs, params, pending, model.microBatch, true, this.onStage)) {
         if (png) {
           const record: ImagePrivacyRecord = {
             index: job.index,
@@ -198,5 +201,5 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     for (const m of byId.values()) await releaseModel(m);
     throw e;
   }
-  return new OnnxSamplingEngine(provider as ProviderName, byId, opts.maxAttempts ?? 8);
+  return new OnnxSamplingEngine(provider as ProviderName, byId, opts.maxAttempts ?? 8, opts.onStage);
 }

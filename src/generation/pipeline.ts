@@ -9,6 +9,20 @@ import { provenanceText } from './provenance';
 import { ProviderName } from '../onnx/providers';
 import { gaussianNoise } from '../domain/rng';
 import { decode, embed, sampleLatents } from './sampler';
+import type { Stage } from '../metrics/worker-metrics';
+
+/** Hears how long each stage of a micro-batch took (the worker's stage histograms). */
+export type StageTimer = (stage: Stage, seconds: number) => void;
+
+const untimed: StageTimer = () => undefined;
+
+/** Runs `work`, telling `timer` its duration: one clock read on each side, nothing else. */
+async function timed<T>(timer: StageTimer, stage: Stage, work: () => Promise<T> | T): Promise<T> {
+  const start = performance.now();
+  const result = await work();
+  timer(stage, (performance.now() - start) / 1000);
+  return result;
+}
 
 export interface PendingImage extends ImageRequest {
   label: number;
@@ -60,13 +74,13 @@ interface SampledBatch {
   pixels: Uint8Array;
 }
 
-async function sampleBatch(bundle: LoadedBundle, params: CohortParams, jobs: PendingImage[]): Promise<SampledBatch> {
+async function sampleBatch(bundle: LoadedBundle, params: CohortParams, jobs: PendingImage[], timer: StageTimer): Promise<SampledBatch> {
   const { manifest, sessions } = bundle;
   const shape = { channels: manifest.latent.channels, height: manifest.latent.height, width: manifest.latent.width };
   const rowSize = shape.channels * shape.height * shape.width;
   const noise = new Float32Array(jobs.length * rowSize);
   jobs.forEach((job, i) => noise.set(gaussianNoise(job.seed, rowSize), i * rowSize));
-  const latents = await sampleLatents(sessions.denoiser, {
+  const latents = await timed(timer, 'denoise', () => sampleLatents(sessions.denoiser, {
     schedule: manifest.schedule,
     shape,
     noise,
@@ -75,23 +89,23 @@ async function sampleBatch(bundle: LoadedBundle, params: CohortParams, jobs: Pen
     sampler: params.sampler,
     steps: params.steps,
     guidance: params.guidance,
-  });
-  return { jobs, pixels: toUint8(await decode(sessions.decoder, shape, manifest.image, latents)) };
+  }));
+  return { jobs, pixels: toUint8(await timed(timer, 'decode', () => decode(sessions.decoder, shape, manifest.image, latents))) };
 }
 
 /** Embeds, privacy-checks and encodes a sampled micro-batch. */
-async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, { jobs, pixels }: SampledBatch): Promise<CheckedImage[]> {
+async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: CohortParams, { jobs, pixels }: SampledBatch, timer: StageTimer): Promise<CheckedImage[]> {
   const { manifest, sessions } = bundle;
   const { height, width } = manifest.image;
   // The privacy check embeds exactly the delivered 8-bit pixels, not the decoder's floats.
   const delivered = Float32Array.from(pixels, (v) => v / 127.5 - 1);
   const dim = manifest.privacy.embeddingDim;
-  const queries = embeddingMatrix(await embed(sessions.embedder, manifest.image, dim, delivered), dim);
+  const queries = embeddingMatrix(await timed(timer, 'embed', () => embed(sessions.embedder, manifest.image, dim, delivered)), dim);
 
   const privacy = await openPrivacyIndex(bundle, pairs);
   if (privacy.reference !== bundle.reference) throw new Error('the DCR subset pairs were opened with another bundle');
-  const checked = await privacy.check(queries);
-  return checked.map(({ nearest, dcr }, q) => {
+  const checked = await timed(timer, 'nn_search', () => privacy.check(queries));
+  return timed(timer, 'png', () => checked.map(({ nearest, dcr }, q) => {
     const job = jobs[q];
     const passed = nearest.distance >= manifest.privacy.threshold;
     const png = passed
@@ -101,7 +115,7 @@ async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Coho
         )
       : null;
     return { job, nnDistance: nearest.distance, dcr, png };
-  });
+  }));
 }
 
 /**
@@ -109,7 +123,7 @@ async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Coho
  * Two-stage pipeline: while micro-batch k is embedded, checked and encoded, micro-batch k+1 is
  * already sampling, so the denoiser (the accelerator on a GPU) does not wait for the CPU work.
  * Results come back in job order whatever the overlap. `overlap: false` runs the stages one
- * after the other (bench/pipeline.ts's baseline).
+ * after the other (bench/pipeline.ts's baseline). `timer` hears each stage's duration.
  */
 export async function makeImages(
   bundle: LoadedBundle,
@@ -118,13 +132,14 @@ export async function makeImages(
   jobs: PendingImage[],
   microBatch: number,
   overlap = true,
+  timer: StageTimer = untimed,
 ): Promise<CheckedImage[]> {
   const out: CheckedImage[] = [];
   const batches: PendingImage[][] = [];
   for (let i = 0; i < jobs.length; i += microBatch) batches.push(jobs.slice(i, i + microBatch));
   const start = (b: number): Promise<SampledBatch> | null => {
     if (b >= batches.length) return null;
-    const sampling = sampleBatch(bundle, params, batches[b]);
+    const sampling = sampleBatch(bundle, params, batches[b], timer);
     sampling.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
     return sampling;
   };
@@ -133,7 +148,7 @@ export async function makeImages(
     const sampled: SampledBatch = await next;
     next = overlap ? start(b + 1) : null;
     try {
-      out.push(...(await checkBatch(bundle, pairs, params, sampled)));
+      out.push(...(await checkBatch(bundle, pairs, params, sampled, timer)));
     } catch (e) {
       await next?.catch(() => undefined); // leave no sampling running behind a failure
       throw e;

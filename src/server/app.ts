@@ -16,11 +16,17 @@ import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { startLeaseKeeper } from '../db/leases';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { systemCounts } from '../db/system-counts';
 import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
 import { mountPlayground } from '../playground/route';
 import { mountHealth } from './health';
+import { Logger, lineLog, silentLogger } from '../log/logger';
+import { createApiMetrics } from '../metrics/api-metrics';
+import { mountMetrics } from './metrics-route';
+import { OperationTelemetry } from './operation-telemetry';
+import { requestLogging } from './request-log';
 import { resolvers } from '../resolvers';
 import { auditMutations } from '../resolvers/audit-mutations';
 import { authChecker } from '../resolvers/authorization';
@@ -82,7 +88,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   return auditMutations(guardInputs(await buildSchema({ resolvers, authChecker, pubSub: UNUSED_PUBSUB, validate: false })));
 }
 
-export async function startApi(config: Config, url: string, log: (line: string) => void = () => undefined): Promise<ApiHandle> {
+export async function startApi(config: Config, url: string, logger: Logger = silentLogger()): Promise<ApiHandle> {
+  const log = lineLog(logger);
   const ds = await openAppDataSource(url);
   // Every API replica also hands back the shards of workers that went silent (one at a time).
   const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
@@ -93,11 +100,13 @@ export async function startApi(config: Config, url: string, log: (line: string) 
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
   rateLimitPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
-  const rateLimits = new RateLimits(rateLimitPool, config.rateLimits);
+  const metrics = createApiMetrics(systemCounts(ds), (e) => logger.warn(`metrics: a gauge could not be read (${e.message})`));
+  const telemetry = new OperationTelemetry(metrics, logger);
+  const rateLimits = new RateLimits(rateLimitPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }));
   const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
-  const format = formatUnavailable(maskError(dev, log, !config.introspection));
+  const format = formatUnavailable(maskError(dev, lineLog(logger, 'error'), !config.introspection));
   const limits: QueryLimits = { maxDepth: config.maxDepth, maxComplexity: config.maxComplexity, maxAliases: config.maxAliases };
 
   const app = express();
@@ -105,7 +114,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
   const httpServer = http.createServer(app);
   const sockets = new SocketSessions();
   const admit = (p: Principal | null, ip: string) => rateLimits.admit(p, ip);
-  const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format });
+  const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format, telemetry });
   const revocations = new RevocationListener(asAppRole(url), {
     onRevoked: (r) => sockets.revoke(r),
     onResync: () => void sockets.recheck((s) => authenticate(s.authorization, s.ip)),
@@ -141,13 +150,16 @@ export async function startApi(config: Config, url: string, log: (line: string) 
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsServer.dispose(); } }; } },
       costPlugin,
+      telemetry.plugin(),
       unavailablePlugin,
       // The landing page (Apollo Sandbox) loads from a CDN; the playground route replaces it.
       ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
+  app.use(requestLogging(logger));
   mountHealth(app, ds);
+  mountMetrics(app, metrics.registry, authenticate);
   mountDownloads(app, { delivery, authenticate });
   if (config.playground) mountPlayground(app);
   app.use(
@@ -173,7 +185,7 @@ export async function startApi(config: Config, url: string, log: (line: string) 
     if (res.headersSent) return next(err);
     const status = err.status ?? 500;
     const message = err.type === 'entity.too.large' ? `Request body exceeds the ${config.bodyLimit} limit.` : status < 500 ? err.message : 'Internal server error.';
-    if (status >= 500) log(`http error: ${err.stack ?? err.message}`);
+    if (status >= 500) logger.error({ requestId: _req.headers['x-request-id'] }, `http error: ${err.stack ?? err.message}`);
     res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
   });
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));

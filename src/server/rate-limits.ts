@@ -11,6 +11,9 @@ import type { Principal } from '../services/principal';
 
 type RateLimitConfig = Config['rateLimits'];
 
+/** Which allowance refused a request (the metrics' label). */
+export type RateLimitName = 'key' | 'anonymous' | 'failed_auth';
+
 const WINDOW_SECONDS = 60;
 
 class RateLimitedError extends GraphQLError {
@@ -51,17 +54,22 @@ export class RateLimits {
   constructor(
     pool: Pool,
     private readonly config: RateLimitConfig,
+    /** Hears each refusal (the API counts them). */
+    private readonly onRefused: (limit: RateLimitName) => void = () => undefined,
   ) {
     this.perKey = limiter(pool, 'key', config.perKeyPerMinute);
     this.anonymous = limiter(pool, 'anon', config.anonymousPerMinute);
     this.failedAuth = limiter(pool, 'authfail', config.failedAuthPerMinute);
   }
 
-  private async consume(l: RateLimiterPostgres, key: string, limit: number): Promise<void> {
+  private async consume(l: RateLimiterPostgres, name: RateLimitName, key: string, limit: number): Promise<void> {
     try {
       await l.consume(key);
     } catch (e) {
-      if (e instanceof RateLimiterRes) throw new RateLimitedError(limit, Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
+      if (e instanceof RateLimiterRes) {
+        this.onRefused(name);
+        throw new RateLimitedError(limit, Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
+      }
       throw e;
     }
   }
@@ -69,7 +77,9 @@ export class RateLimits {
   /** Before a key is checked: an address that sent too many bad keys is refused without a look-up. */
   async beforeAuthentication(ip: string): Promise<void> {
     const used = await this.failedAuth.get(ip);
-    if (used && used.consumedPoints >= this.config.failedAuthPerMinute) throw new RateLimitedError(this.config.failedAuthPerMinute, Math.max(1, Math.ceil(used.msBeforeNext / 1000)));
+    if (!used || used.consumedPoints < this.config.failedAuthPerMinute) return;
+    this.onRefused('failed_auth');
+    throw new RateLimitedError(this.config.failedAuthPerMinute, Math.max(1, Math.ceil(used.msBeforeNext / 1000)));
   }
 
   async authenticationFailed(ip: string): Promise<void> {
@@ -78,7 +88,7 @@ export class RateLimits {
 
   /** Counts one request of the caller: by key, or by address when there is none. */
   admit(principal: Principal | null, ip: string): Promise<void> {
-    return principal ? this.consume(this.perKey, principal.keyId, this.config.perKeyPerMinute) : this.consume(this.anonymous, ip, this.config.anonymousPerMinute);
+    return principal ? this.consume(this.perKey, 'key', principal.keyId, this.config.perKeyPerMinute) : this.consume(this.anonymous, 'anonymous', ip, this.config.anonymousPerMinute);
   }
 }
 

@@ -13,6 +13,7 @@ import { ResolverDeps, requestContext } from '../resolvers/context';
 import { AppError } from '../services/errors';
 import type { Principal } from '../services/principal';
 import { QueryLimits, limitErrors } from './limits';
+import type { OperationTelemetry } from './operation-telemetry';
 import { SocketSession, SocketSessions, untilEnded } from './socket-sessions';
 
 // graphql-ws publishes its `ws` adapter only through package.json "exports", which this project's
@@ -30,6 +31,8 @@ export interface WebSocketDeps {
   /** Throws RATE_LIMITED when the caller (key, else address) has used up its allowance. */
   admit(principal: Principal | null, ip: string): Promise<void>;
   format(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Logs and counts each operation, connection and running subscription. */
+  telemetry: OperationTelemetry;
 }
 
 function coded(errors: readonly GraphQLError[], code: string): GraphQLError[] {
@@ -85,10 +88,13 @@ export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { 
         }
         ctx.extra.session = session;
         deps.sessions.add(session);
+        deps.telemetry.socketOpened();
         return true;
       },
       onClose: (ctx) => {
-        if (ctx.extra.session) deps.sessions.delete(ctx.extra.session);
+        if (!ctx.extra.session) return;
+        deps.sessions.delete(ctx.extra.session);
+        deps.telemetry.socketClosed();
       },
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const session = ctx.extra.session as SocketSession; // set by onConnect, which runs first
@@ -99,10 +105,15 @@ export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { 
         } catch (e) {
           if (!(e instanceof GraphQLError)) throw e;
           if (e instanceof AppError && e.extensions.code === 'UNAUTHENTICATED') session.end(e);
+          deps.telemetry.socketOperation(payload, null, [e]);
           return [e];
         }
         const prepared = prepare(deps, payload);
-        if ('errors' in prepared) return prepared.errors;
+        if ('errors' in prepared) {
+          deps.telemetry.socketOperation(payload, null, prepared.errors);
+          return prepared.errors;
+        }
+        deps.telemetry.socketOperation(payload, prepared.document);
         return {
           schema: deps.schema,
           document: prepared.document,
@@ -113,7 +124,7 @@ export function serveWebSocket(httpServer: http.Server, deps: WebSocketDeps): { 
       },
       onOperation: (ctx, _id, _payload, _args, result) => {
         const session = ctx.extra.session;
-        if (session && Symbol.asyncIterator in result) return untilEnded(result, session.ended);
+        if (session && Symbol.asyncIterator in result) return deps.telemetry.subscription(untilEnded(result, session.ended));
         return undefined;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => deps.format(e.toJSON(), e)),

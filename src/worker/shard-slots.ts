@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BundleRef, ClaimedShard, claimShard, completeShard, requeueShard } from '../db/shard-queue';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { InputError } from '../domain/input-error';
+import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { OrderEventHub } from '../services/order-event-hub';
 import * as lifecycle from '../services/order-lifecycle';
 import { ShardDeps, runShard } from './run-shard';
@@ -12,6 +13,7 @@ import { watchOrderEnd } from './watch-order-end';
 
 export interface SlotContext {
   deps: ShardDeps;
+  metrics?: WorkerMetrics;
   hub: OrderEventHub;
   /** The bundles this worker holds: it claims only shards placed against one of them. */
   bundles: BundleRef[];
@@ -69,6 +71,7 @@ async function runJob(ctx: SlotContext, job: ClaimedShard): Promise<void> {
     const finished = await runShard(ctx.deps, job, AbortSignal.any([watch.signal, ctx.drain]));
     // Stopped by the order's end: nothing is left to do. Stopped by the drain: another worker goes on.
     s = finished || watch.signal.aborted ? { kind: 'complete' } : { kind: 'requeue', delaySeconds: 0, failure: null };
+    if (finished) log(`order ${job.orderId} shard ${job.shard}: images ${job.start}-${job.end - 1} done`);
     if (s.kind === 'requeue') log(`order ${job.orderId} shard ${job.shard}: handed back to the queue (worker draining)`);
   } catch (e) {
     s = settlementOf(e, job, ctx.retryLimit);
@@ -77,6 +80,7 @@ async function runJob(ctx: SlotContext, job: ClaimedShard): Promise<void> {
   } finally {
     await watch.stop();
   }
+  ctx.metrics?.shardRuns.inc({ outcome: s.kind === 'complete' ? 'completed' : s.kind === 'fail-order' ? 'failed' : s.failure === null ? 'handed_back' : 'retried' });
   await settle(ctx, job, s);
   ctx.running.delete(job.id);
 }

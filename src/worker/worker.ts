@@ -11,11 +11,15 @@ import { openAppDataSource } from '../db/data-source';
 import { WorkerStatus, forgetWorker, heartbeat, startLeaseKeeper } from '../db/leases';
 import { asAppRole } from '../db/roles';
 import type { SamplingEngine } from '../domain/sampling-engine';
+import { LineLog, Logger, asLogger, lineLog } from '../log/logger';
+import { createWorkerMetrics } from '../metrics/worker-metrics';
 import { Certifier } from '../privacy/certifier';
 import { registerModels, registerSigningKeys } from '../services/models';
 import { OrderEventHub } from '../services/order-event-hub';
 import { openContentStore } from '../storage/open-content-store';
 import { loadEngine } from './engine-loader';
+import { meteredEngine, meteredStore } from './metered';
+import { ProbeServer, startProbeServer } from './probe-server';
 import type { ShardDeps, StorageRetry } from './run-shard';
 import { runSlot } from './shard-slots';
 
@@ -26,6 +30,8 @@ export interface WorkerHandle {
   id: string;
   engine: SamplingEngine;
   certifier: Certifier;
+  /** The worker's own HTTP server: /healthz, /readyz, /metrics. */
+  probes: ProbeServer;
   /** Drains (running shards are handed back) and stops. */
   close(): Promise<void>;
 }
@@ -33,18 +39,29 @@ export interface WorkerHandle {
 let workersStarted = 0;
 
 /** A bundle that does not load: the worker's row says so (operators see it in `workers`), then it stops. */
-async function reportLoadFailure(ds: DataSource, workerId: string, e: Error): Promise<never> {
+async function reportLoadFailure(ds: DataSource, probes: ProbeServer, workerId: string, e: Error): Promise<never> {
   await heartbeat(ds, { id: workerId, status: 'FAILED', detail: `cannot load its model bundle: ${e.message}`, models: [], running: [] }).catch(() => undefined);
+  await probes.close();
   await ds.destroy();
   throw e;
 }
 
-export async function startWorker(config: Config, url: string, log: (line: string) => void, engine?: SamplingEngine): Promise<WorkerHandle> {
+/** `logger` may be a line callback (tests that read the text): it hears each line's message. */
+export async function startWorker(config: Config, url: string, logger: Logger | LineLog, engine?: SamplingEngine): Promise<WorkerHandle> {
   const ds = await openAppDataSource(url, config.workerConcurrency + 3);
   // host:pid names the process; a second worker in one process (tests) gets a suffix.
   const workerId = `${os.hostname()}:${process.pid}${workersStarted++ ? `:${workersStarted}` : ''}`;
+  const log = lineLog(asLogger(logger).child({ workerId }));
+  const metrics = createWorkerMetrics();
+  // Up before the bundles load (which can take a while): live at once, ready once they are verified.
+  const probes = await startProbeServer({ host: config.host, port: config.workerPort, ds, registry: metrics.registry }).catch(async (e: Error) => {
+    await ds.destroy();
+    throw new Error(`worker: cannot serve its probes on ${config.host}:${config.workerPort} (SYNTHBUS_WORKER_PORT): ${e.message}`);
+  });
   const ownsEngine = !engine;
-  const eng = engine ?? (await loadEngine(config, log).catch((e: Error) => reportLoadFailure(ds, workerId, e)));
+  const eng = engine ?? (await loadEngine(config, log, (stage, seconds) => metrics.stageSeconds.observe({ stage }, seconds)).catch((e: Error) => reportLoadFailure(ds, probes, workerId, e)));
+  for (const m of eng.models()) metrics.bundles.set({ model_id: m.modelId, sha256: m.bundleHash }, 1);
+  probes.setBundleState('ok');
   const certifier = Certifier.open({ dataDir: config.dataDir, signingKeyFile: config.signingKeyFile, signingKeyPassphrase: config.signingKeyPassphrase, log }, eng);
   await registerModels(ds, eng.models());
   await registerSigningKeys(ds, certifier.publicKeys());
@@ -54,9 +71,9 @@ export async function startWorker(config: Config, url: string, log: (line: strin
   let detail: string | null = null;
   const deps: ShardDeps = {
     ds,
-    engine: eng,
+    engine: meteredEngine(eng, metrics),
     certify: certifier.certify.bind(certifier),
-    store: openContentStore(config),
+    store: meteredStore(openContentStore(config), metrics),
     batchSize: config.batchSize,
     workerId,
     log,
@@ -69,13 +86,14 @@ export async function startWorker(config: Config, url: string, log: (line: strin
   await beat();
   const keeper = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log, beat });
   const drain = new AbortController();
-  const ctx = { deps, hub, bundles, retryLimit: config.shardRetryLimit, pollMs: 500, running, drain: drain.signal };
+  const ctx = { deps, metrics, hub, bundles, retryLimit: config.shardRetryLimit, pollMs: 500, running, drain: drain.signal };
   const slots = Array.from({ length: config.workerConcurrency }, () => runSlot(ctx));
-  log(`worker ${workerId}: ${config.workerConcurrency} slot(s); models ${bundles.map((b) => `${b.modelId} (bundle ${b.bundleHash.slice(0, 12)})`).join(', ')}`);
+  log(`worker ${workerId}: ${config.workerConcurrency} slot(s); models ${bundles.map((b) => `${b.modelId} (bundle ${b.bundleHash.slice(0, 12)})`).join(', ')}; probes and metrics on ${probes.url}`);
   return {
     id: workerId,
     engine: eng,
     certifier,
+    probes,
     close: async () => {
       status = 'DRAINING';
       drain.abort();
@@ -83,6 +101,7 @@ export async function startWorker(config: Config, url: string, log: (line: strin
       await keeper.stop();
       await forgetWorker(ds, workerId).catch((e: Error) => log(`worker ${workerId}: could not remove its heartbeat row (${e.message}); it lapses`));
       await hub.close();
+      await probes.close();
       await ds.destroy();
       if (ownsEngine) await eng.close();
     },

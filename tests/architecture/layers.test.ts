@@ -5,7 +5,7 @@ import { findCycle, folderGraph, moduleGraph } from './import-graph';
 
 /** Bottom first. A folder may import folders of lower layers only. */
 const LAYERS: string[][] = [
-  ['domain', 'storage', 'playground'],
+  ['domain', 'storage', 'playground', 'log', 'metrics'],
   ['config', 'entities', 'onnx', 'schema'],
   ['db', 'audit', 'privacy'],
   ['services', 'generation'],

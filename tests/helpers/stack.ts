@@ -60,6 +60,7 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
   return {
     ...loadConfig({}),
     port: 0,
+    workerPort: 0,
     dataDir,
     storageRoot: path.join(dataDir, 'images'),
     bundleDirs: [FIXTURE_BUNDLE_DIR],

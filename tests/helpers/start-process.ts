@@ -27,7 +27,7 @@ export interface SpawnedMain {
 
 /** Spawns `main.js <cmd>` with the test settings plus `env`; resolves once `ready` matches its output. */
 export function spawnMain(cmd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<SpawnedMain> {
-  const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
+  const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_WORKER_PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
   if (!env.DATABASE_URL) delete full.DATABASE_URL;
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), cmd], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -75,6 +75,7 @@ export function startWorkerProcess(stack: TestStack, env: NodeJS.ProcessEnv = {}
       SYNTHBUS_BUNDLE_DIRS: (stack.config.bundleDirs ?? []).join(path.delimiter),
       SYNTHBUS_SHARD_SIZE: '4',
       SYNTHBUS_BATCH_SIZE: '1',
+      SYNTHBUS_WORKER_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

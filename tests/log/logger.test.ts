@@ -1,0 +1,60 @@
+// The log's shape and its secret scrubbing, on lines collected from a real pino logger.
+import { loadConfig } from '../../src/config';
+import { createLogger, lineLog, scrub } from '../../src/log/logger';
+
+function collecting(level: 'info' | 'debug' = 'info') {
+  const lines: string[] = [];
+  const logger = createLogger({ level, destination: { write: (l: string) => void lines.push(l) } });
+  return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+const KEY = 'sbk_' + 'Ab1-_'.repeat(8) + 'xyz';
+const TOKEN = 'v1.' + 'eyJvcmRlciI6IjEyMyJ9abcdef' + '.' + 'c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+
+test('each line is one JSON object with level, ISO time and msg; bindings ride along', () => {
+  const { logger, parsed } = collecting();
+  logger.child({ requestId: 'r-1' }).warn({ status: 429 }, 'refused');
+  const [line] = parsed();
+  expect(line).toMatchObject({ level: 'warn', requestId: 'r-1', status: 429, msg: 'refused' });
+  expect(new Date(line.time as string).toISOString()).toBe(line.time);
+});
+
+test('levels below the configured one are not written', () => {
+  const { logger, lines } = collecting('info');
+  logger.debug('hidden');
+  logger.info('shown');
+  expect(lines).toHaveLength(1);
+});
+
+test('secret fields are censored by name, and secret-shaped text anywhere is scrubbed', () => {
+  const { logger, lines } = collecting();
+  logger.info({ authorization: `Bearer ${KEY}`, headers: { authorization: 'anything' }, secret: 'plain', linkSecret: 'plain2', db: 'postgres://app:hunter2@db:5432/x' }, `issued ${KEY} and link /downloads/${TOKEN}`);
+  logger.error({ err: new Error(`bad key ${KEY}`) }, 'failed');
+  const text = lines.join('');
+  for (const secret of [KEY, TOKEN, 'hunter2', 'plain', 'plain2', 'anything']) expect(text).not.toContain(secret);
+  expect(text).toContain('postgres://app:[redacted]@db:5432/x');
+  // The error's message survives, scrubbed.
+  expect(JSON.parse(lines[1]).err.message).toBe('bad key sbk_[redacted]');
+});
+
+test('scrub leaves ordinary text alone', () => {
+  expect(scrub('order 5 shard 0: handed back (v1.2 engine)')).toBe('order 5 shard 0: handed back (v1.2 engine)');
+  expect(scrub('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [redacted]');
+});
+
+test('lineLog lifts "order <id>" into orderId', () => {
+  const { logger, parsed } = collecting();
+  const id = '0b7e1f0e-4a1c-4c55-9d6e-3f6f5b0c2a11';
+  lineLog(logger)(`lease lapsed: order ${id} shard 2 taken from worker w and queued again`);
+  lineLog(logger, 'warn')('no order here');
+  expect(parsed()).toEqual([expect.objectContaining({ level: 'info', orderId: id }), expect.objectContaining({ level: 'warn', msg: 'no order here' })]);
+  expect(parsed()[1]).not.toHaveProperty('orderId');
+});
+
+test('SYNTHBUS_LOG_LEVEL sets the level (info by default); an unknown one is refused by name', () => {
+  expect(loadConfig({}).logLevel).toBe('info');
+  expect(loadConfig({ SYNTHBUS_LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  expect(() => loadConfig({ SYNTHBUS_LOG_LEVEL: 'verbose' })).toThrow('SYNTHBUS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"');
+  expect(loadConfig({}).workerPort).toBe(4001);
+  expect(() => loadConfig({ SYNTHBUS_WORKER_PORT: '70000' })).toThrow('SYNTHBUS_WORKER_PORT must be an integer from 0 to 65535');
+});
