@@ -1,14 +1,17 @@
 /**
- * A real S3-compatible HTTP server on 127.0.0.1 for tests: s3rver (npm, pure Node), run in this
- * process, its objects in a temp folder. Chosen over moto's standalone server (Python, pip) and
- * MinIO/SeaweedFS (Go binaries that no registry we reach ships) because `npm test` then needs
- * nothing but Node; it answers the calls the store makes (PUT with metadata, HEAD, ranged GET,
- * DELETE, ListObjectsV2) to the current AWS SDK v3 as S3 does. It does not check signatures'
- * secrets or Content-MD5, so tests cannot rely on either being refused.
+ * A real S3-compatible HTTP server on 127.0.0.1 for tests: s3rver 3.7 (npm, pure Node), run in
+ * this process, its objects in a temp folder. Both candidates that install from the registries we
+ * reach, s3rver and moto 5.2's standalone server (pip), answered what the store sends with AWS SDK
+ * 3.1175 (PUT with metadata, with and without the SDK's default CRC32 checksums; HEAD, 404 on a
+ * missing key; ranged GET; s3rver also DELETE and ListObjectsV2, the rest untried on moto).
+ * s3rver wins because `npm test` then needs nothing but Node, and it starts in-process in
+ * milliseconds. MinIO (AGPL, a Go build) and SeaweedFS (not on the Go module proxy) were not
+ * options. Neither server checks Content-MD5, and s3rver does not check SigV4 signatures, so no
+ * test can rely on those being refused.
  *
  *   const s3 = await startLocalS3();                      // bucket `synthbus-test`
  *   const stack = await startTestStack({ worker: true, config: { s3Storage: s3.settings('images') } });
- *   spawn(..., { env: { ...process.env, ...s3.env('images') } });   // a child process: same bucket
+ *   startWorkerProcess(stack, s3.env('images'));          // a child process: same bucket
  *   await s3.down(); ... await s3.up();                     // an outage, same port and objects
  *   await s3.stop();                                        // in afterAll
  */
