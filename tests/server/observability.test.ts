@@ -216,3 +216,13 @@ test('a WebSocket connection is counted while open', async () => {
   expect(sample(await apiMetrics(), 'synthbus_websocket_connections')).toBe(1);
   await client.dispose();
 });
+
+test("a caller's plain X-Request-Id is kept, echoed and logged; anything else is replaced", async () => {
+  const send = (id: string) => fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}`, 'x-request-id': id }, body: JSON.stringify({ query: '{ models { modelId } }' }) });
+  const kept = await send('proxy-7f.3:a');
+  expect(kept.headers.get('x-request-id')).toBe('proxy-7f.3:a');
+  const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((p) => p.requestId === 'proxy-7f.3:a');
+  expect(logged.map((p) => p.operation ?? p.method)).toEqual(['models', 'POST']);
+  const replaced = await send('two words');
+  expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
