@@ -3,6 +3,8 @@
 // The hash input is RFC 8785 canonical JSON (the one canonicalisation of the project, shared with
 // certificates). For the plain JSON values an entry holds it gives the same text as the sorted-key
 // JSON that earlier rows were hashed with, so existing chains verify unchanged (tests/audit-chain).
+// The acting member (partner keys, since members exist) is hashed only when there is one, so
+// entries written before members existed hash exactly as they did.
 import { createHash } from 'node:crypto';
 import { canonicalize } from '../domain/canonical-json';
 
@@ -13,6 +15,9 @@ export interface ChainFields {
   at: Date;
   actor: string;
   keyId: string | null;
+  /** The partner member whose key acted, and their name at the time; null (or absent) otherwise. */
+  memberId?: string | null;
+  memberName?: string | null;
   action: string;
   targetType: string | null;
   targetId: string | null;
@@ -23,8 +28,9 @@ export interface ChainFields {
 
 export function entryHash(f: ChainFields): string {
   // Only the chained fields: rows carry their own hash too, which must not hash itself.
-  const { seq, at, actor, keyId, action, targetType, targetId, outcome, detail, prevHash } = f;
-  const text = canonicalize({ seq, at: at.toISOString(), actor, keyId, action, targetType, targetId, outcome, detail, prevHash });
+  const { seq, at, actor, keyId, memberId, memberName, action, targetType, targetId, outcome, detail, prevHash } = f;
+  const member = memberId == null ? {} : { member: { id: memberId, name: memberName ?? null } };
+  const text = canonicalize({ seq, at: at.toISOString(), actor, keyId, ...member, action, targetType, targetId, outcome, detail, prevHash });
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 

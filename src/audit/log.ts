@@ -8,6 +8,8 @@ import { macMatches, macOf } from './row-mac';
 export interface AuditInput {
   actor: string;
   keyId?: string | null;
+  /** The partner member whose key acted (their name as it is now, kept with the entry). */
+  member?: { id: string; name: string } | null;
   action: string;
   targetType?: string | null;
   targetId?: string | null;
@@ -41,6 +43,8 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
       at: new Date(),
       actor: storable(input.actor),
       keyId: input.keyId ?? null,
+      memberId: input.member?.id ?? null,
+      memberName: input.member ? storable(input.member.name) : null,
       action: storable(input.action),
       targetType: storable(input.targetType ?? null),
       targetId: storable(input.targetId ?? null),
@@ -51,9 +55,9 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
     };
     const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });
     await m.query(
-      `INSERT INTO audit_log (seq, at, actor, key_id, action, target_type, target_id, outcome, detail, prev_hash, hash, mac)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [entry.seq, entry.at, entry.actor, entry.keyId, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash, macOf(entry.hash)],
+      `INSERT INTO audit_log (seq, at, actor, key_id, member_id, member_name, action, target_type, target_id, outcome, detail, prev_hash, hash, mac)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [entry.seq, entry.at, entry.actor, entry.keyId, entry.memberId, entry.memberName, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash, macOf(entry.hash)],
     );
     return entry;
   };
@@ -65,6 +69,7 @@ export async function appendAudit(db: DataSource | EntityManager, input: AuditIn
 export interface AuditFilter {
   action?: string;
   actor?: string;
+  memberId?: string;
   targetId?: string;
   outcome?: string;
   since?: Date;
@@ -79,6 +84,7 @@ function matching(ds: DataSource, f: Omit<AuditFilter, 'afterSeq' | 'limit'>) {
   const qb = ds.getRepository(AuditEntryEntity).createQueryBuilder('a');
   if (f.action) qb.andWhere('a.action = :action', { action: f.action });
   if (f.actor) qb.andWhere('a.actor = :actor', { actor: f.actor });
+  if (f.memberId) qb.andWhere('a.member_id = :memberId', { memberId: f.memberId });
   if (f.targetId) qb.andWhere('a.target_id = :targetId', { targetId: f.targetId });
   if (f.outcome) qb.andWhere('a.outcome = :outcome', { outcome: f.outcome });
   if (f.since) qb.andWhere('a.at >= :since', { since: f.since });

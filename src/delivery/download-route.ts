@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import { pipeline } from 'node:stream/promises';
 import { appendAudit } from '../audit/log';
 import { AppError } from '../services/errors';
-import { actorOf, asPartner, authorize, PartnerPrincipal, Principal } from '../services/principal';
+import { asPartner, auditActor, authorize, PartnerPrincipal, Principal } from '../services/principal';
 import { readRange } from './archive-plan';
 import { DeliveryDeps, prepareDownload } from './downloads';
 import { decideRange } from './http-range';
@@ -54,7 +54,7 @@ export function mountDownloads(app: Express, { delivery: deps, authenticate }: D
       if (!(e instanceof GraphQLError)) throw e;
       // Bad keys are audited by authenticate; a key that may not download, here.
       if (principal) {
-        await appendAudit(deps.ds, { actor: actorOf(principal), keyId: principal.keyId, action: 'download.refused', outcome: 'denied', detail: { reason: e.extensions.reason, ip } });
+        await appendAudit(deps.ds, { ...auditActor(principal), action: 'download.refused', outcome: 'denied', detail: { reason: e.extensions.reason, ip } });
       }
       return sendError(res, String(e.extensions.code), String(e.extensions.reason), e.message);
     }
@@ -63,8 +63,7 @@ export function mountDownloads(app: Express, { delivery: deps, authenticate }: D
       const refusal = REFUSALS[check.reason];
       // The token itself is a bearer credential for its partner: only its first characters are kept.
       await appendAudit(deps.ds, {
-        actor: actorOf(who),
-        keyId: who.keyId,
+        ...auditActor(who),
         action: 'download.refused',
         targetType: 'download-link',
         targetId: token.slice(0, 24),
@@ -96,8 +95,7 @@ export function mountDownloads(app: Express, { delivery: deps, authenticate }: D
     if (range.status === 206) res.setHeader('Content-Range', `bytes ${start}-${end}/${plan.length}`);
     res.setHeader('Content-Length', String(end - start + 1));
     await appendAudit(deps.ds, {
-      actor: actorOf(who),
-      keyId: who.keyId,
+      ...auditActor(who),
       action: req.method === 'HEAD' ? 'download.head' : 'download.serve',
       targetType: 'order',
       targetId: check.claims.orderId,

@@ -17,3 +17,23 @@ export const Scope = {
   DOWNLOADS: 'downloads',
 } as const;
 export type Scope = (typeof Scope)[keyof typeof Scope];
+
+/** What a member of a partner organisation may do; each of their keys holds at most the role's scopes. */
+export const MemberRole = {
+  VIEWER: 'VIEWER',
+  ORDERER: 'ORDERER',
+  ADMIN: 'ADMIN',
+} as const;
+export type MemberRole = (typeof MemberRole)[keyof typeof MemberRole];
+
+/** The scopes each role allows: viewers read and download, orderers also order, admins also manage the account. */
+export const ROLE_SCOPES: Readonly<Record<MemberRole, readonly Scope[]>> = {
+  VIEWER: [Scope.ORDERS_READ, Scope.DOWNLOADS],
+  ORDERER: [Scope.ORDERS_READ, Scope.DOWNLOADS, Scope.ORDERS_WRITE],
+  ADMIN: [Scope.ORDERS_READ, Scope.DOWNLOADS, Scope.ORDERS_WRITE, Scope.ACCOUNT],
+};
+
+/** The scopes a key holds in effect: those it was issued with that its member's role still allows. */
+export function scopesInEffect(keyScopes: readonly Scope[], role: MemberRole): Scope[] {
+  return keyScopes.filter((s) => ROLE_SCOPES[role].includes(s));
+}

@@ -8,6 +8,8 @@ export class ApiKeyEntity {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('uuid', { name: 'partner_id', nullable: true }) partnerId: string | null;
   @Column('text') role: KeyRole;
+  /** The member a partner key belongs to; null for admin keys. */
+  @Column('uuid', { name: 'member_id', nullable: true }) memberId: string | null;
   @Column('text') name: string;
   /** The first characters of the token, shown in listings so a partner can tell keys apart. */
   @Column('text', { name: 'token_prefix' }) tokenPrefix: string;

@@ -7,6 +7,9 @@ export class AuditEntryEntity {
   /** 'admin', 'partner:<id>', 'worker' or 'anonymous'. */
   @Column('text') actor: string;
   @Column('uuid', { name: 'key_id', nullable: true }) keyId: string | null;
+  /** The partner member whose key acted, and their name then; null for every other actor. */
+  @Column('uuid', { name: 'member_id', nullable: true }) memberId: string | null;
+  @Column('text', { name: 'member_name', nullable: true }) memberName: string | null;
   @Column('text') action: string;
   @Column('text', { name: 'target_type', nullable: true }) targetType: string | null;
   @Column('text', { name: 'target_id', nullable: true }) targetId: string | null;

@@ -2,6 +2,7 @@ import { AgreementAcceptanceEntity, AgreementEntity } from './agreement';
 import { ApiKeyEntity } from './api-key';
 import { AuditEntryEntity } from './audit-entry';
 import { ModelEntity } from './model';
+import { MemberEntity } from './member';
 import { CertificateEntity, OrderEntity, OrderImageEntity } from './order';
 import { PartnerEntity } from './partner';
 
@@ -9,6 +10,7 @@ export const entities = [
   PartnerEntity,
   AgreementEntity,
   AgreementAcceptanceEntity,
+  MemberEntity,
   ApiKeyEntity,
   ModelEntity,
   OrderEntity,

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { Scope } from '../domain/partner';
 import { ApiKey, IssuedApiKey } from '../schema/api-key';
-import { issueKey, listKeys, revokeKey, validateScopes } from '../services/api-keys';
+import { listKeys, revokeKey, validateScopes } from '../services/api-keys';
+import { issueKeyFor } from '../services/members';
 import type { Grant, Principal } from '../services/principal';
 import { Caller } from './authorization';
 import type { GraphQLContext } from './context';
@@ -15,14 +16,17 @@ export class ApiKeyResolver {
   }
 
   @Authorized<Grant>('ADMIN', 'account')
-  @Mutation(() => IssuedApiKey, { description: 'Issue a key. The secret is returned once. Partners need an approved account and the ACCOUNT scope.' })
+  @Mutation(() => IssuedApiKey, {
+    description: "Issue a key for a member of your organisation (admins: an admin key). The secret is returned once. Partners need an approved account and the ACCOUNT scope; the scopes must be ones the member's role allows (else BAD_USER_INPUT SCOPE_BEYOND_ROLE).",
+  })
   async issueApiKey(
     @Arg('name', { description: 'What the key is for, 1 to 100 characters (e.g. "training pipeline").' }) name: string,
-    @Arg('scopes', () => [Scope], { description: 'What the key may do; at least one scope (repeats are ignored).' }) scopes: Scope[],
+    @Arg('scopes', () => [Scope], { description: "What the key may do; at least one scope (repeats are ignored), each allowed by the member's role." }) scopes: Scope[],
+    @Arg('memberId', () => ID, { nullable: true, description: 'The member whose key it is (Member.id); omitted: your own. Admins omit it.' }) memberId: string | null,
     @Caller() who: Principal,
     @Ctx() ctx: GraphQLContext,
   ): Promise<IssuedApiKey> {
-    return issueKey(ctx.ds, { partnerId: who.partnerId, name, scopes: validateScopes(scopes) });
+    return issueKeyFor(ctx.ds, who, memberId, { name, scopes: validateScopes(scopes) });
   }
 
   @Authorized<Grant>('ADMIN', 'account:any-status')

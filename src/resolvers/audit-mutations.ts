@@ -3,7 +3,7 @@
 // authorization check runs before those: a refusal by @Authorized is audited too.
 import { GraphQLError, GraphQLSchema, defaultFieldResolver } from 'graphql';
 import { appendAudit } from '../audit/log';
-import { actorOf } from '../services/principal';
+import { auditActor } from '../services/principal';
 import type { GraphQLContext } from './context';
 
 function targetOf(args: Record<string, unknown>, result: unknown): string | null {
@@ -24,7 +24,7 @@ export function auditMutations(schema: GraphQLSchema): GraphQLSchema {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
     field.resolve = async (root, args: Record<string, unknown>, context: GraphQLContext, info) => {
-      const base = { actor: actorOf(context.principal), keyId: context.principal?.keyId ?? null, action: `mutation.${info.fieldName}`, targetType: info.fieldName };
+      const base = { ...auditActor(context.principal), action: `mutation.${info.fieldName}`, targetType: info.fieldName };
       const started = new Date();
       try {
         const result: unknown = await resolve(root, args, context, info);

@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { checkpointFiles } from '../audit/checkpoints';
 import { countAudit, queryAudit } from '../audit/log';
+import { isUuid } from '../domain/uuid';
 import { verifyWithKey } from '../audit/verify';
 import type { AuditEntryEntity } from '../entities/audit-entry';
 import { AuditConnection, AuditFilterInput, AuditVerification } from '../schema/audit';
@@ -25,9 +26,11 @@ export class AuditResolver {
     const afterSeq = after == null ? undefined : Number(after);
     if (afterSeq !== undefined && !Number.isSafeInteger(afterSeq)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
     const f = filter ?? {};
+    if (f.memberId != null && !isUuid(f.memberId)) throw badInput('filter.memberId', 'ID_INVALID', `"${f.memberId}" is not a member id.`);
     const fields = {
       action: f.action ?? undefined,
       actor: f.actor ?? undefined,
+      memberId: f.memberId ?? undefined,
       targetId: f.targetId ?? undefined,
       outcome: f.outcome ?? undefined,
       since: f.since ?? undefined,

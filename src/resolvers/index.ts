@@ -5,6 +5,7 @@ import { ApiKeyResolver } from './api-key';
 import { AuditResolver } from './audit';
 import { AuditCheckpointResolver } from './audit-checkpoint';
 import { DownloadResolver } from './download.resolver';
+import { MemberResolver } from './member';
 import { ModelResolver } from './model';
 import { OperationsResolver, OrderStallResolver } from './operations';
 import { OrderResolver } from './order';
@@ -12,4 +13,4 @@ import { PartnerResolver } from './partner';
 import { ProgressResolver } from './progress';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own resolver-class type
-export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];
+export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, MemberResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];

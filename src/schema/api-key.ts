@@ -16,8 +16,9 @@ registerEnumType(Scope, {
 export class ApiKey {
   @Field(() => ID, { description: 'The key id (a UUID); revoke the key by it.' }) id: string;
   @Field({ description: 'The name given at issue (1 to 100 characters), to tell keys apart.' }) name: string;
+  @Field(() => ID, { nullable: true, description: 'The member the key belongs to (Member.id); null for admin keys.' }) memberId: string | null;
   @Field({ description: 'The first 12 characters of the token ("sbk_" and 8 more), to recognise it in a config file.' }) tokenPrefix: string;
-  @Field(() => [Scope], { description: 'What the key may do (admin keys: everything, whatever they list).' }) scopes: Scope[];
+  @Field(() => [Scope], { description: "What the key was issued to do (admin keys: everything, whatever they list). It may use only those its member's role allows now." }) scopes: Scope[];
   @Field({ description: 'When the key was issued (ISO 8601, UTC).' }) createdAt: Date;
   @Field(() => Date, { nullable: true, description: 'When the key was last used, to the minute (ISO 8601, UTC); null if never.' }) lastUsedAt: Date | null;
   @Field(() => Date, { nullable: true, description: 'When the key was revoked (ISO 8601, UTC); null while it works.' }) revokedAt: Date | null;

@@ -8,13 +8,15 @@ export class AuditEntry {
   @Field({ description: 'When it happened (ISO 8601, UTC).' }) at: Date;
   @Field({ description: '"admin", "partner:<partner id>", "worker" or "anonymous".' }) actor: string;
   @Field(() => ID, { nullable: true, description: 'The API key used; null for workers and anonymous callers.' }) keyId: string | null;
+  @Field(() => ID, { nullable: true, description: "The partner member whose key acted (Member.id); null for other actors and for entries written before members existed." }) memberId: string | null;
+  @Field(() => String, { nullable: true, description: "That member's name when they acted; null when memberId is." }) memberName: string | null;
   @Field({ description: 'What was done, e.g. "mutation.placeOrder", "order.read", "download.serve".' }) action: string;
   @Field(() => String, { nullable: true, description: 'The kind of thing acted on, e.g. "order" or a mutation name; null when none.' }) targetType: string | null;
   @Field(() => String, { nullable: true, description: 'The id of the thing acted on (comma-separated for lists); null when none.' }) targetId: string | null;
   @Field({ description: '"ok", "denied" (refused: authorization, validation, quota) or "error" (failed inside the API).' }) outcome: string;
   @Field(() => GraphQLJSONObject, { description: "The action's particulars: a mutation's arguments, an error's code and reason, a download's range." }) detail: Record<string, unknown>;
   @Field({ description: "The previous entry's hash (64 hex digits; 64 zeros before the first entry)." }) prevHash: string;
-  @Field({ description: "SHA-256 (64 hex digits) of this entry's RFC 8785 canonical JSON, prevHash included: changing any earlier entry breaks it." }) hash: string;
+  @Field({ description: "SHA-256 (64 hex digits) of this entry's RFC 8785 canonical JSON (the member too, when there is one), prevHash included: changing any earlier entry breaks it." }) hash: string;
 }
 
 @ObjectType({ description: 'An audit entry with its cursor.' })
@@ -34,6 +36,7 @@ export class AuditConnection {
 export class AuditFilterInput {
   @Field(() => String, { nullable: true, description: 'Exactly this action, e.g. "mutation.placeOrder".' }) action?: string | null;
   @Field(() => String, { nullable: true, description: 'Exactly this actor: "admin", "partner:<id>", "worker" or "anonymous".' }) actor?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Only what this partner member did (Member.id).' }) memberId?: string | null;
   @Field(() => String, { nullable: true, description: 'Exactly this target id.' }) targetId?: string | null;
   @Field(() => String, { nullable: true, description: 'Exactly this outcome: "ok", "denied" or "error".' }) outcome?: string | null;
   @Field(() => Date, { nullable: true, description: 'Entries at or after this instant (ISO 8601).' }) since?: Date | null;

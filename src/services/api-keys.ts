@@ -1,10 +1,11 @@
 // API keys: random bearer tokens, stored only as sha256 hashes, shown once, scoped, revocable.
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { ApiKeyEntity } from '../entities/api-key';
+import { MemberEntity } from '../entities/member';
 import { PartnerEntity } from '../entities/partner';
 import { badInput, codePoints, notFound, unauthenticated } from './errors';
-import type { Scope } from '../domain/partner';
+import { Scope, scopesInEffect } from '../domain/partner';
 import { PARTNER_SCOPES, Principal, announceRevocation } from './principal';
 
 const TOKEN_PREFIX = 'sbk_';
@@ -34,12 +35,16 @@ export function validateScopes(scopes: string[]): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
-export async function issueKey(ds: DataSource, owner: { partnerId: string | null; name: string; scopes: Scope[] }): Promise<IssuedKey> {
+/** Whose key it is: an admin key, or a partner member's (services/members.ts checks its scopes against the role). */
+export type KeyOwner = { partnerId: null } | { partnerId: string; memberId: string };
+
+export async function issueKey(db: DataSource | EntityManager, owner: KeyOwner & { name: string; scopes: Scope[] }): Promise<IssuedKey> {
   const name = owner.name.trim();
   if (!name || codePoints(name) > 100) throw badInput('name', 'KEY_NAME_INVALID', 'A key name must be 1 to 100 characters.');
   const secret = newToken();
-  const key = ds.getRepository(ApiKeyEntity).create({
+  const key = db.getRepository(ApiKeyEntity).create({
     partnerId: owner.partnerId,
+    memberId: owner.partnerId === null ? null : owner.memberId,
     role: owner.partnerId ? 'PARTNER' : 'ADMIN',
     name,
     tokenPrefix: secret.slice(0, 12),
@@ -49,7 +54,7 @@ export async function issueKey(ds: DataSource, owner: { partnerId: string | null
     lastUsedAt: null,
     revokedAt: null,
   });
-  await ds.getRepository(ApiKeyEntity).insert(key);
+  await db.getRepository(ApiKeyEntity).insert(key);
   return { key, secret };
 }
 
@@ -86,7 +91,10 @@ export async function authenticateToken(ds: DataSource, token: string): Promise<
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
     await ds.getRepository(ApiKeyEntity).update({ id: key.id }, { lastUsedAt: new Date() });
   }
-  if (key.role === 'ADMIN') return { role: 'ADMIN', keyId: key.id, partnerId: null, scopes: [...PARTNER_SCOPES], partnerStatus: 'APPROVED' };
+  if (key.role === 'ADMIN') return { role: 'ADMIN', keyId: key.id, partnerId: null, member: null, scopes: [...PARTNER_SCOPES], partnerStatus: 'APPROVED' };
   const partner = await ds.getRepository(PartnerEntity).findOneByOrFail({ id: key.partnerId as string });
-  return { role: 'PARTNER', keyId: key.id, partnerId: partner.id, scopes: key.scopes as Scope[], partnerStatus: partner.status };
+  // Read on every request and WebSocket operation: a role change applies to the member's next call.
+  const m = await ds.getRepository(MemberEntity).findOneByOrFail({ id: key.memberId as string });
+  const member = { id: m.id, name: m.name, role: m.role };
+  return { role: 'PARTNER', keyId: key.id, partnerId: partner.id, member, scopes: scopesInEffect(key.scopes, m.role), partnerStatus: partner.status };
 }

@@ -5,11 +5,10 @@ import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
 import { appendAudit } from '../audit/log';
 import type { OrderStatus } from '../domain/order';
+import { isUuid } from '../domain/uuid';
 import { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { badInput, notFound } from './errors';
-import { Principal, actorOf } from './principal';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { Principal, auditActor } from './principal';
 
 export interface OrderFilter {
   status?: OrderStatus[] | null;
@@ -76,12 +75,12 @@ export class ScopedOrders {
   }
 
   private audit(action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}, outcome: 'ok' | 'denied' = 'ok') {
-    return appendAudit(this.ds, { actor: actorOf(this.who), keyId: this.who.keyId, action, targetType, targetId, detail, outcome });
+    return appendAudit(this.ds, { ...auditActor(this.who), action, targetType, targetId, detail, outcome });
   }
 
   /** The order if the caller may see it; NOT_FOUND otherwise. Not audited (internal use). */
   async find(orderId: string): Promise<OrderEntity> {
-    const order = UUID.test(orderId) ? await this.ds.getRepository(OrderEntity).findOneBy({ id: orderId, ...this.ownerWhere() }) : null;
+    const order = isUuid(orderId) ? await this.ds.getRepository(OrderEntity).findOneBy({ id: orderId, ...this.ownerWhere() }) : null;
     if (!order) throw notFound('order', orderId);
     return order;
   }
@@ -92,7 +91,7 @@ export class ScopedOrders {
 
   private async readBatch(ids: readonly string[]): Promise<(OrderEntity | null)[]> {
     const wanted = [...new Set(ids)];
-    const valid = wanted.filter((id) => UUID.test(id));
+    const valid = wanted.filter(isUuid);
     const rows = valid.length ? await this.ds.getRepository(OrderEntity).findBy({ id: In(valid), ...this.ownerWhere() }) : [];
     const byId = new Map(rows.map((o) => [o.id, o]));
     const refused = wanted.filter((id) => !byId.has(id));
@@ -132,7 +131,7 @@ export class ScopedOrders {
     if (after) {
       const [at, id] = decodeCursor(after, 'after');
       // The time must be exactly as encodeCursor wrote it, with a four-digit year (PostgreSQL's range).
-      if (typeof at !== 'string' || typeof id !== 'string' || !UUID.test(id) || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) {
+      if (typeof at !== 'string' || typeof id !== 'string' || !isUuid(id) || !ISO_TIME.test(at) || Number.isNaN(Date.parse(at)) || new Date(at).toISOString() !== at) {
         throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
       }
       qb.andWhere('(o.created_at, o.id) < (:at, :id)', { at: new Date(at), id });

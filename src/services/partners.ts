@@ -1,10 +1,11 @@
 // Partner accounts: apply, and the admin's approve / suspend / reinstate, plus quotas.
 import { DataSource } from 'typeorm';
-import isEmail from 'validator/lib/isEmail';
 import type { PartnerStatus } from '../domain/partner';
 import { PartnerEntity } from '../entities/partner';
 import { IssuedKey, issueKey } from './api-keys';
-import { AppError, badInput, codePoints, notFound } from './errors';
+import { AppError, badInput, notFound } from './errors';
+import { emailAddress, requiredText } from './input-text';
+import { addInitialAdmin } from './members';
 import { announceRevocation } from './principal';
 
 /** What an applicant tells us (the ApplyInput of the API). */
@@ -16,20 +17,16 @@ export interface PartnerApplication {
 }
 
 function text(field: string, value: string, max: number): string {
-  const v = value.trim();
-  if (!v) throw badInput(`input.${field}`, 'REQUIRED', `${field} must not be empty.`);
-  if (codePoints(v) > max) throw badInput(`input.${field}`, 'TOO_LONG', `${field} must be at most ${max} characters.`);
-  return v;
+  return requiredText(`input.${field}`, field, value, max);
 }
 
 /**
- * Creates a pending partner and its first key, scoped to "account": enough to follow the
- * application, accept the agreement and issue working keys once approved.
+ * Creates a pending partner, its first member (the applicant, an ADMIN) and their first key, scoped
+ * to "account": enough to follow the application, accept the agreement and issue working keys once
+ * approved.
  */
 export async function apply(ds: DataSource, a: PartnerApplication): Promise<{ partner: PartnerEntity; key: IssuedKey }> {
-  const contactEmail = text('contactEmail', a.contactEmail, 200);
-  // validator.js's RFC 5321/5322 checks (no quoted local parts, no IP literals): what mail systems accept.
-  if (!isEmail(contactEmail, { allow_display_name: false, allow_ip_domain: false, require_tld: true })) throw badInput('input.contactEmail', 'EMAIL_INVALID', `"${contactEmail}" is not an e-mail address.`);
+  const contactEmail = emailAddress('input.contactEmail', 'contactEmail', a.contactEmail);
   const partner = ds.getRepository(PartnerEntity).create({
     name: text('name', a.name, 200),
     institution: text('institution', a.institution, 200),
@@ -42,9 +39,12 @@ export async function apply(ds: DataSource, a: PartnerApplication): Promise<{ pa
     quotaConcurrentOrders: null,
     statusChangedAt: new Date(),
   });
-  await ds.getRepository(PartnerEntity).save(partner);
-  const key = await issueKey(ds, { partnerId: partner.id, name: 'application key', scopes: ['account'] });
-  return { partner, key };
+  return ds.transaction(async (m) => {
+    await m.getRepository(PartnerEntity).save(partner);
+    const applicant = await addInitialAdmin(m, partner.id, { name: partner.name, email: contactEmail });
+    const key = await issueKey(m, { partnerId: partner.id, memberId: applicant.id, name: 'application key', scopes: ['account'] });
+    return { partner, key };
+  });
 }
 
 export async function getPartner(ds: DataSource, id: string): Promise<PartnerEntity> {

@@ -1,7 +1,8 @@
 // Who is calling (resolved from the Bearer key on every request and WebSocket connection), and
 // the one rule that decides whether a caller may use an operation.
 import type { EntityManager } from 'typeorm';
-import { Scope } from '../domain/partner';
+import type { AuditInput } from '../audit/log';
+import { MemberRole, ROLE_SCOPES, Scope } from '../domain/partner';
 import { forbidden, unauthenticated } from './errors';
 
 /** Every scope a partner key can hold (an admin key holds them all). */
@@ -12,6 +13,9 @@ export interface Principal {
   keyId: string;
   /** Null for admins. */
   partnerId: string | null;
+  /** The partner member the key belongs to, as they are now; null for admins. */
+  member: { id: string; name: string; role: MemberRole } | null;
+  /** What the key may do now: its own scopes that its member's role allows. */
   scopes: Scope[];
   /** The partner's status when the key was checked (admins: 'APPROVED'). */
   partnerStatus: 'PENDING' | 'APPROVED' | 'SUSPENDED' | 'REJECTED';
@@ -31,9 +35,23 @@ export interface PartnerPrincipal extends Principal {
 export type Grant = 'ADMIN' | Scope | 'account:any-status';
 
 /** The actor string recorded in the audit log. */
-export function actorOf(p: Principal | null): string {
+function actorOf(p: Principal | null): string {
   if (!p) return 'anonymous';
   return p.role === 'ADMIN' ? 'admin' : `partner:${p.partnerId}`;
+}
+
+/** Who acted, as the audit log records it: the actor, the key and (partner keys) the member. */
+export function auditActor(p: Principal | null): Pick<AuditInput, 'actor' | 'keyId' | 'member'> {
+  return { actor: actorOf(p), keyId: p?.keyId ?? null, member: p?.member ? { id: p.member.id, name: p.member.name } : null };
+}
+
+/** Why a partner key may not use `scope`: its member's role does not allow it, or the key was issued without it. */
+function missingScope(p: PartnerPrincipal, scope: Scope) {
+  if (p.member && !ROLE_SCOPES[p.member.role].includes(scope)) {
+    const allowed = ROLE_SCOPES[p.member.role].join(', ');
+    return forbidden('ROLE_FORBIDS', `Your role ${p.member.role} does not allow "${scope}" (it allows ${allowed}); an ADMIN member of your organisation can change your role.`);
+  }
+  return forbidden('MISSING_SCOPE', `This API key lacks the "${scope}" scope.`);
 }
 
 function isPartner(p: Principal): p is PartnerPrincipal {
@@ -54,7 +72,7 @@ export function authorize(p: Principal | null, grants: readonly Grant[]): Princi
   if (!grant) throw forbidden('ADMIN_ONLY', 'Only an administrator may do this.');
   if (!isPartner(p)) throw forbidden('PARTNER_ONLY', 'Only a partner key may do this.');
   const scope: Scope = grant === 'account:any-status' ? 'account' : grant;
-  if (!p.scopes.includes(scope)) throw forbidden('MISSING_SCOPE', `This API key lacks the "${scope}" scope.`);
+  if (!p.scopes.includes(scope)) throw missingScope(p, scope);
   if (grant !== 'account:any-status' && p.partnerStatus !== 'APPROVED') {
     throw forbidden(`PARTNER_${p.partnerStatus}`, `Your partner account is ${p.partnerStatus.toLowerCase()}; ${{ PENDING: 'an administrator must approve it first', SUSPENDED: 'an administrator suspended it (`me { statusReason }` says why) and must reinstate it', REJECTED: 'its application was declined (`me { statusReason }` says why)' }[p.partnerStatus]}.`);
   }

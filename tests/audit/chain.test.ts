@@ -30,3 +30,12 @@ test('findBreak names an edited entry and a broken link', () => {
   expect(findBreak([a, { ...b, outcome: 'denied' }], { seq: 0, hash: GENESIS_HASH })).toEqual({ seq: 2, reason: 'hash does not match the entry contents' });
   expect(findBreak([a, { ...b, prevHash: GENESIS_HASH }], { seq: 0, hash: GENESIS_HASH })).toEqual({ seq: 2, reason: 'prev_hash does not match the previous entry' });
 });
+
+test('the acting member is hashed when there is one; an entry without one hashes as before members existed', () => {
+  const before = entryHash(entry);
+  expect(entryHash({ ...entry, memberId: null, memberName: null })).toBe(before);
+  const byMember = { ...entry, memberId: 'm-1', memberName: 'Vera Viewer' };
+  expect(entryHash(byMember)).not.toBe(before);
+  expect(entryHash({ ...byMember, memberName: 'Someone Else' })).not.toBe(entryHash(byMember));
+  expect(entryHash({ ...byMember, memberId: 'm-2' })).not.toBe(entryHash(byMember));
+});

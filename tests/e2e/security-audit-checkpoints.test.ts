@@ -67,6 +67,8 @@ interface Row {
   at: Date;
   actor: string;
   key_id: string | null;
+  member_id: string | null;
+  member_name: string | null;
   action: string;
   target_type: string | null;
   target_id: string | null;
@@ -80,7 +82,7 @@ async function rehashFrom(fromSeq: number): Promise<void> {
   const { rows } = await owner.query<Row>('SELECT * FROM audit_log ORDER BY seq');
   let prev = rows.find((r) => Number(r.seq) === fromSeq - 1) as (Row & { hash: string }) | undefined;
   for (const r of rows.filter((x) => Number(x.seq) >= fromSeq)) {
-    const fields = { seq: Number(r.seq), at: r.at, actor: r.actor, keyId: r.key_id, action: r.action, targetType: r.target_type, targetId: r.target_id, outcome: r.outcome, detail: r.detail, prevHash: prev ? prev.hash : '0'.repeat(64) };
+    const fields = { seq: Number(r.seq), at: r.at, actor: r.actor, keyId: r.key_id, memberId: r.member_id, memberName: r.member_name, action: r.action, targetType: r.target_type, targetId: r.target_id, outcome: r.outcome, detail: r.detail, prevHash: prev ? prev.hash : '0'.repeat(64) };
     const hash = entryHash(fields);
     await owner.query('UPDATE audit_log SET prev_hash = $2, hash = $3 WHERE seq = $1', [r.seq, fields.prevHash, hash]);
     prev = { ...r, prev_hash: fields.prevHash, hash };

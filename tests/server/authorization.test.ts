@@ -4,11 +4,12 @@ import { getMetadataStorage } from 'type-graphql';
 import { buildAppSchema } from '../../src/server/app';
 import { Grant, Principal, authorize } from '../../src/services/principal';
 
-const admin: Principal = { role: 'ADMIN', keyId: 'k-admin', partnerId: null, scopes: [], partnerStatus: 'APPROVED' };
+const admin: Principal = { role: 'ADMIN', keyId: 'k-admin', partnerId: null, member: null, scopes: [], partnerStatus: 'APPROVED' };
 const partner = (over: Partial<Principal> = {}): Principal => ({
   role: 'PARTNER',
   keyId: 'k-partner',
   partnerId: 'p-1',
+  member: { id: 'm-1', name: 'Ada', role: 'ADMIN' },
   scopes: ['account', 'orders:read', 'orders:write', 'downloads'],
   partnerStatus: 'APPROVED',
   ...over,
@@ -41,6 +42,17 @@ describe('authorize', () => {
 
   it('names the missing scope', () => {
     expect(refusal(partner({ scopes: ['account'] }), ['ADMIN', 'orders:write'])).toEqual({ code: 'FORBIDDEN', reason: 'MISSING_SCOPE', message: 'This API key lacks the "orders:write" scope.' });
+  });
+
+  it("names the member's role when the role, not the key, lacks the scope", () => {
+    const viewer = partner({ member: { id: 'm-2', name: 'Vic', role: 'VIEWER' }, scopes: ['orders:read', 'downloads'] });
+    expect(refusal(viewer, ['orders:write'])).toEqual({
+      code: 'FORBIDDEN',
+      reason: 'ROLE_FORBIDS',
+      message: 'Your role VIEWER does not allow "orders:write" (it allows orders:read, downloads); an ADMIN member of your organisation can change your role.',
+    });
+    expect(refusal(viewer, ['account:any-status'])).toMatchObject({ reason: 'ROLE_FORBIDS' });
+    expect(refusal(viewer, ['orders:read'])).toBeNull();
   });
 
   it.each([
