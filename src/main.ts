@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<void> {
     case 'api': {
       const api = await startApi(config, appUrl(config), logger);
       onShutdown([api.close]);
-      return log(`SynthBUS GraphQL endpoint: ${api.url}`);
+      return log(`SynthBUS GraphQL endpoint: ${api.url} (subscriptions: ${api.wsUrl})`);
     }
     case 'worker': {
       const w = await startWorker(config, appUrl(config), logger);
