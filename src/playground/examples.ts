@@ -41,11 +41,22 @@ mutation AcceptAgreement($version: Int!) {
   },
   {
     query: `# 3. Issue an API key for ordering and downloading. Its secret is shown once.
+# Colleagues get keys of their own: add each as a member with a role (VIEWER reads and
+# downloads, ORDERER also orders, ADMIN also manages members, keys and webhooks), then
+# issue their key with memberId; the audit log names the member behind every action.
 mutation IssueKey {
   issueApiKey(name: "playground", scopes: [ACCOUNT, ORDERS_READ, ORDERS_WRITE, DOWNLOADS]) {
-    key { id scopes }
+    key { id scopes memberId }
     secret
   }
+}
+
+mutation AddMember {
+  addMember(input: { name: "Dr Lee", email: "lee@example.org", role: VIEWER }) { id role }
+}
+
+query Members {
+  members { id name email role }
 }`,
     headers: AUTH('SECRET_FROM_STEP_1'),
   },
