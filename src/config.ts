@@ -2,7 +2,7 @@
 // `npm start` works with no setup; production deployments override through env vars.
 import path from 'node:path';
 import { PROVIDERS, ProviderName } from './domain/model';
-import { LOG_LEVELS, LogLevel } from './log/levels';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log/levels';
 import { S3Settings, parseEndpoint, parseStorageUrl } from './storage/s3-settings';
 
 export interface Config {
@@ -71,6 +71,8 @@ export interface Config {
   quotaDefaults: { imagesPerOrder: number; imagesPer30Days: number; concurrentOrders: number };
   /** The least severe log level written (JSON lines on stdout). */
   logLevel: LogLevel;
+  /** json lines (for log collectors), plain text (for a person), or auto: plain on a terminal. */
+  logFormat: LogFormat;
   /** A worker's own HTTP port (/healthz, /readyz, /metrics) on `host`; 0: any free port. */
   workerPort: number;
 }
@@ -121,6 +123,12 @@ function logLevel(raw: string | undefined): LogLevel {
   const level = LOG_LEVELS.find((l) => l === (raw || 'info'));
   if (level) return level;
   throw new Error(`SYNTHBUS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+}
+
+function logFormat(raw: string | undefined): LogFormat {
+  const format = LOG_FORMATS.find((f) => f === (raw || 'auto'));
+  if (format) return format;
+  throw new Error(`SYNTHBUS_LOG_FORMAT must be json, plain or auto, got "${raw}"`);
 }
 
 function provider(raw: string | undefined): ProviderName {
@@ -174,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentOrders: int(env, 'SYNTHBUS_QUOTA_CONCURRENT_ORDERS', 3, 1),
     },
     logLevel: logLevel(env.SYNTHBUS_LOG_LEVEL),
+    logFormat: logFormat(env.SYNTHBUS_LOG_FORMAT),
     workerPort: int(env, 'SYNTHBUS_WORKER_PORT', 4001, 0, 65535),
   };
 }

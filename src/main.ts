@@ -139,7 +139,7 @@ async function start(config: Config): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
-  logger = createLogger({ level: config.logLevel });
+  logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const [cmd, sub] = argv;
   switch (cmd) {
     case 'start':

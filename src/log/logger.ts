@@ -4,7 +4,7 @@
 // an API key, a download-link token or a password inside a URL, whatever field or message it is in.
 import pino from 'pino';
 
-import type { LogLevel } from './levels';
+import type { LogFormat, LogLevel } from './levels';
 
 export type Logger = pino.Logger;
 
@@ -40,11 +40,25 @@ function scrubValues(value: unknown, depth = 0): unknown {
 
 export interface LoggerOptions {
   level: LogLevel;
+  /** json (default) or plain; auto: plain when stdout is a terminal. */
+  format?: LogFormat;
   /** Where the lines go; stdout when omitted. Anything with write(line) (tests collect lines). */
   destination?: pino.DestinationStream;
 }
 
-export function createLogger({ level, destination }: LoggerOptions): Logger {
+/** A JSON line as a person reads it: "12:00:01.250 INFO  message key=value …" (already scrubbed). */
+export function plainLine(json: string): string {
+  const { time, level, msg, ...rest } = JSON.parse(json) as Record<string, unknown>;
+  const fields = Object.entries(rest).map(([k, v]) => ` ${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return `${String(time).slice(11, 23)} ${String(level).toUpperCase().padEnd(5)} ${String(msg ?? '')}${fields.join('')}\n`;
+}
+
+function plainStdout(): pino.DestinationStream {
+  return { write: (line: string) => void process.stdout.write(plainLine(line)) };
+}
+
+export function createLogger({ level, format = 'json', destination }: LoggerOptions): Logger {
+  const plain = format === 'plain' || (format === 'auto' && process.stdout.isTTY === true);
   return pino(
     {
       level,
@@ -62,7 +76,7 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
         },
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? (plain ? plainStdout() : pino.destination({ dest: 1, sync: true })),
   );
 }
 

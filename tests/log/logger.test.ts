@@ -1,6 +1,6 @@
 // The log's shape and its secret scrubbing, on lines collected from a real pino logger.
 import { loadConfig } from '../../src/config';
-import { createLogger, lineLog, scrub } from '../../src/log/logger';
+import { createLogger, lineLog, plainLine, scrub } from '../../src/log/logger';
 
 function collecting(level: 'info' | 'debug' = 'info') {
   const lines: string[] = [];
@@ -57,4 +57,26 @@ test('SYNTHBUS_LOG_LEVEL sets the level (info by default); an unknown one is ref
   expect(() => loadConfig({ SYNTHBUS_LOG_LEVEL: 'verbose' })).toThrow('SYNTHBUS_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"');
   expect(loadConfig({}).workerPort).toBe(4001);
   expect(() => loadConfig({ SYNTHBUS_WORKER_PORT: '70000' })).toThrow('SYNTHBUS_WORKER_PORT must be an integer from 0 to 65535');
+});
+
+test('the plain format: time, level, message, then the other fields as key=value', () => {
+  const { logger, lines } = collecting();
+  logger.child({ requestId: 'r-9' }).warn({ status: 429, detail: { a: 1 } }, `refused ${KEY}`);
+  expect(plainLine(lines[0])).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  refused sbk_\[redacted\] requestId=r-9 status=429 detail=\{"a":1\}\n$/);
+});
+
+test('SYNTHBUS_LOG_FORMAT is json, plain or auto (the default: plain on a terminal)', () => {
+  expect(loadConfig({}).logFormat).toBe('auto');
+  expect(loadConfig({ SYNTHBUS_LOG_FORMAT: 'plain' }).logFormat).toBe('plain');
+  expect(() => loadConfig({ SYNTHBUS_LOG_FORMAT: 'pretty' })).toThrow('SYNTHBUS_LOG_FORMAT must be json, plain or auto, got "pretty"');
+});
+
+test('format plain writes those lines to stdout', () => {
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    createLogger({ level: 'info', format: 'plain' }).info({ orderId: 'o-1' }, 'hello');
+    expect(spy).toHaveBeenCalledWith(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO  hello orderId=o-1\n$/));
+  } finally {
+    spy.mockRestore();
+  }
 });
