@@ -1,8 +1,8 @@
 // A fleet in one test (issue 14): two `main.js api` and three `main.js worker` processes that share
-// only PostgreSQL, the image store and the keys docs/deploy.md says they must share (each has its
-// own data dir). One order of six shards: a subscriber on each API hears the same events in the
-// same order, ending COMPLETED; several workers made its images; the cohort downloads from either
-// API byte-identical.
+// only PostgreSQL, an S3 bucket (a real S3-compatible server, tests/helpers/s3-server.ts) and the
+// keys docs/deploy.md says they must share (each has its own data dir). One order of six shards: a
+// subscriber on each API hears the same events in the same order, ending COMPLETED; several workers
+// made its images, all in the bucket; the cohort downloads from either API byte-identical.
 import type { ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import { issueKey } from '../../src/services/api-keys';
 import { registerModels } from '../../src/services/models';
 import { PARTNER_SCOPES } from '../../src/services/principal';
 import { authorized, downloadLink } from '../delivery/cohort-helpers';
+import { LocalS3, startLocalS3 } from '../helpers/s3-server';
 import { cleanUpProduct, spawnMain } from '../helpers/start-process';
 import { collectProgress, createApprovedPartner, createDatabase, gqlOk } from '../helpers/stack';
 
@@ -23,8 +24,15 @@ const SHARDS = 6;
 const SIZE = SHARD_SIZE * SHARDS;
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'synthbus-fleet-'));
 const children: ChildProcess[] = [];
+let s3: LocalS3;
 
-afterAll(() => cleanUpProduct(root, children));
+beforeAll(async () => {
+  s3 = await startLocalS3();
+});
+afterAll(async () => {
+  await cleanUpProduct(root, children);
+  await s3?.stop();
+});
 
 /** A fresh Ed25519 private key (PKCS#8 PEM, mode 0600) under the test's folder. */
 function keyFile(name: string): string {
@@ -49,7 +57,7 @@ test('two APIs and three workers: every subscriber hears the same events in orde
   const { summary } = readBundle(FIXTURE_BUNDLE_DIR);
   await registerModels(ds, [summary]);
 
-  const shared = { DATABASE_URL: databaseUrl, SYNTHBUS_STORAGE_DIR: path.join(root, 'images'), SYNTHBUS_SHARD_SIZE: String(SHARD_SIZE), SYNTHBUS_BATCH_SIZE: '2', SYNTHBUS_WORKER_PORT: '0' };
+  const shared = { DATABASE_URL: databaseUrl, ...s3.env('fleet'), SYNTHBUS_SHARD_SIZE: String(SHARD_SIZE), SYNTHBUS_BATCH_SIZE: '2', SYNTHBUS_WORKER_PORT: '0' };
   const apiEnv = { ...shared, SYNTHBUS_LINK_SECRET: randomBytes(32).toString('base64'), SYNTHBUS_AUDIT_CHECKPOINT_KEY_FILE: keyFile('audit-checkpoint.pem') };
   const apis = await Promise.all([0, 1].map((n) => spawn('api', n, apiEnv)));
   expect(new Set(apis).size).toBe(2);
@@ -91,6 +99,11 @@ test('two APIs and three workers: every subscriber hears the same events in orde
   const by = makers.map((m) => m.delivered_by);
   expect(by.every((w) => workerIds.includes(w))).toBe(true);
   expect(by.length).toBeGreaterThan(1);
+  // Each image's bytes are in the bucket, under the fleet's prefix, and nowhere else.
+  const stored = (await ds.query(`SELECT DISTINCT sha256 FROM order_images WHERE order_id = $1`, [placeOrder.id])) as { sha256: string }[];
+  expect((await s3.keys()).map((k) => k.split('/').pop()).sort()).toEqual(stored.map((r) => r.sha256).sort());
+  expect((await s3.keys()).every((k) => k.startsWith('fleet/'))).toBe(true);
+  expect(fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'images')))).toEqual([]); // no data dir's default folder
   await ds.destroy();
 
   // A link made by one API is served by the other too (shared link secret); both bytes agree.
