@@ -3,7 +3,8 @@
 import { GraphQLError } from 'graphql';
 import { InputError } from '../domain/input-error';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUOTA_EXCEEDED' | 'CONFLICT';
+/** GONE: the thing existed but was deleted for good (a cohort's images). */
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUOTA_EXCEEDED' | 'CONFLICT' | 'GONE';
 
 export class AppError extends GraphQLError {
   constructor(code: ErrorCode, reason: string, message: string, extra: Record<string, unknown> = {}) {

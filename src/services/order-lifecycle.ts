@@ -9,9 +9,12 @@
 //     ├──cancel─────────┴──cancel──────▶ CANCELLED
 //     └──fail───────────┴──fail────────▶ FAILED    (a shard gave up)
 //   FAILED ──retry──▶ QUEUED (an admin, once the infrastructure is fixed; never a certified cohort)
+//   COMPLETED, FAILED, CANCELLED ──deleteCohort / expiry──▶ the same status, cohort deleted
+//     (a cohort_deletions row: the images go, the order and certificate stay; never retried again)
 import { DataSource, EntityManager } from 'typeorm';
 import type { CohortCertificateInput, CohortParams, ImagePrivacyRecord, SignedCertificate } from '../domain/cohort';
-import { ACTIVE_STATUSES, OrderStatus } from '../domain/order';
+import { CohortDeletion, CohortDeletionReason } from '../domain/cohort-retention';
+import { ACTIVE_STATUSES, OrderStatus, isActive } from '../domain/order';
 import { withdrawQueuedShards } from '../db/shard-queue';
 import { CertificateEntity, OrderEntity } from '../entities/order';
 import { AppError } from './errors';
@@ -78,6 +81,10 @@ export function fail(db: Db, orderId: string, reason: string): Promise<void> {
  */
 export function retry(db: Db, orderId: string): Promise<OrderEntity> {
   return inTransaction(db, async (m) => {
+    // The order's lock first (a cohort deletion takes it too), then a fresh look: whichever of the
+    // two comes second sees the other committed.
+    await m.query('SELECT id FROM orders WHERE id = $1 FOR UPDATE', [orderId]);
+    if ((await cohortDeletions(m, [orderId])).size) throw new AppError('CONFLICT', 'COHORT_DELETED', `Order ${orderId}'s cohort was deleted; it cannot be made again.`);
     const certified = await m.getRepository(CertificateEntity).existsBy({ orderId });
     const queued = !certified && (await transition(m, orderId, [OrderStatus.FAILED], OrderStatus.QUEUED, { failure_reason: null, started_at: null, finished_at: null }));
     if (queued) await publishOrderEvent(m, orderId, 'QUEUED');
@@ -87,6 +94,53 @@ export function retry(db: Db, orderId: string): Promise<OrderEntity> {
     if (!queued) throw new AppError('CONFLICT', 'ORDER_NOT_FAILED', `Order ${o.id} is ${o.status.toLowerCase()}; only a failed order can be retried.`);
     return o;
   });
+}
+
+interface CohortDeletionRow {
+  order_id: string;
+  reason: CohortDeletionReason;
+  deleted_by: string;
+  deleted_at: Date;
+  images_removed: number | null;
+  images_kept: number | null;
+  images_removed_at: Date | null;
+}
+
+export function cohortDeletionOf(r: CohortDeletionRow): CohortDeletion {
+  return { orderId: r.order_id, reason: r.reason, deletedBy: r.deleted_by, deletedAt: r.deleted_at, imagesRemoved: r.images_removed, imagesKept: r.images_kept, imagesRemovedAt: r.images_removed_at };
+}
+
+/** The recorded deletions of these orders' cohorts, by order id (absent: not deleted). */
+export async function cohortDeletions(db: Db, orderIds: readonly string[]): Promise<Map<string, CohortDeletion>> {
+  const rows = (await db.query('SELECT * FROM cohort_deletions WHERE order_id = ANY($1)', [orderIds])) as CohortDeletionRow[];
+  return new Map(rows.map((r) => [r.order_id, cohortDeletionOf(r)]));
+}
+
+/**
+ * Marks an ended order's cohort deleted (its images are removed afterwards, by
+ * services/cohort-deletion.ts); a cohort already deleted keeps its first deletion (idempotent).
+ * A queued or running order is a CONFLICT (cancel it first). With `endedBefore` (the expiry
+ * sweeper), an order that ended later, or not at all, is left alone: null. The order's row lock
+ * orders this against a concurrent retry.
+ */
+export function markCohortDeleted(db: Db, orderId: string, reason: CohortDeletionReason, deletedBy: string, endedBefore?: Date): Promise<CohortDeletion | null> {
+  return inTransaction(db, async (m) => {
+    const o = await m.getRepository(OrderEntity).findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+    if (!o) throw new Error(`order ${orderId} vanished`);
+    if (endedBefore && (isActive(o.status) || !o.finishedAt || o.finishedAt >= endedBefore)) return null;
+    if (isActive(o.status)) {
+      throw new AppError('CONFLICT', 'ORDER_ACTIVE', `Order ${o.id} is ${o.status.toLowerCase()}; cancel it first (cancelOrder), then delete its cohort.`);
+    }
+    await m.query('INSERT INTO cohort_deletions (order_id, reason, deleted_by) VALUES ($1, $2, $3) ON CONFLICT (order_id) DO NOTHING', [orderId, reason, deletedBy]);
+    const [row] = (await m.query('SELECT * FROM cohort_deletions WHERE order_id = $1', [orderId])) as CohortDeletionRow[];
+    return cohortDeletionOf(row);
+  });
+}
+
+/** Records that a deleted cohort's images are gone from the store; false if that was recorded already. */
+export async function markCohortImagesRemoved(db: Db, orderId: string, removed: number, kept: number): Promise<boolean> {
+  const res = (await db.query('UPDATE cohort_deletions SET images_removed = $2, images_kept = $3, images_removed_at = now() WHERE order_id = $1 AND images_removed_at IS NULL RETURNING order_id', [orderId, removed, kept])) as unknown[][];
+  return (res[0]?.length ?? 0) > 0;
 }
 
 /** The parameters every image of the order's cohort shares. */

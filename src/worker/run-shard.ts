@@ -14,6 +14,7 @@ import { OrderEntity } from '../entities/order';
 import * as lifecycle from '../services/order-lifecycle';
 import { publishOrderEvent } from '../services/order-events';
 import type { ShardJob } from '../db/shard-queue';
+import { lockBlob } from '../db/blob-locks';
 import { ContentStore, StorageError } from '../storage/content-store';
 
 export interface ShardDeps {
@@ -83,6 +84,10 @@ async function record(deps: ShardDeps, orderId: string, img: DeliveredImage, unr
   if (sha !== img.record.sha256) throw new Error(`image ${img.record.index}: engine reported sha256 ${img.record.sha256}, bytes hash to ${sha}`);
   const r = img.record;
   await deps.ds.transaction(async (m) => {
+    // A cohort deletion may have removed these bytes since they were stored (another order filed
+    // the same hash and was deleted): under the hash's lock, file them again before recording.
+    await lockBlob(m, sha);
+    if (!(await deps.store.has(sha))) await deps.store.put(img.png);
     const inserted = (await m.query(
       `INSERT INTO order_images (order_id, idx, birads, sha256, seed, attempt, nn_distance, rejections, record, delivered_by, bytes, crc32)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
