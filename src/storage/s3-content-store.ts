@@ -21,12 +21,22 @@ const NETWORK_CAUSES: Record<string, string> = {
 
 type Range = { start: number; end: number };
 
+/**
+ * Without them a black-holed endpoint would hang a shard instead of failing into the retry: time to
+ * connect, then to the response's head and between bytes of its body (an archive download paused
+ * longer than that breaks off; clients resume it).
+ */
+export const S3_TIMEOUTS = { connectMs: 5_000, silenceMs: 60_000 };
+
 export class S3ContentStore implements ContentStore {
   private readonly client: S3Client;
   /** s3://bucket/prefix, for messages (no endpoint or credentials). */
   readonly location: string;
 
-  constructor(private readonly settings: S3Settings) {
+  constructor(
+    private readonly settings: S3Settings,
+    timeouts = S3_TIMEOUTS,
+  ) {
     this.location = `s3://${settings.bucket}${settings.prefix ? `/${settings.prefix}` : ''}`;
     this.client = new S3Client({
       region: settings.region,
@@ -37,8 +47,7 @@ export class S3ContentStore implements ContentStore {
       // some S3-compatible servers refuse; Content-MD5 below is checked by AWS and most of them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      // Without timeouts a black-holed endpoint would hang a shard instead of failing into the retry.
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+      requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.silenceMs, throwOnRequestTimeout: true, socketTimeout: timeouts.silenceMs },
     });
   }
 

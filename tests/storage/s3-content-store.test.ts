@@ -1,5 +1,6 @@
 // What only a bucket can do wrong (issue 14): an object under a hash's key that is not those bytes,
 // a server that is down, a bucket that is missing. Against a real S3-compatible server on 127.0.0.1.
+import net from 'node:net';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../src/config';
 import { sha256Hex } from '../../src/storage/content-store';
@@ -69,6 +70,21 @@ test('a server that is down: every call is a StorageError naming the refused con
   }
   expect(await store.put(bytes)).toBe(sha);
   expect((await read(store.stream(sha, { start: 3, end: 7 }))).toString()).toBe('image');
+});
+
+test('a server that accepts connections and never answers: the request times out into a StorageError', async () => {
+  const sockets: net.Socket[] = [];
+  const blackHole = net.createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  const { port } = blackHole.address() as net.AddressInfo;
+  const silent = new S3ContentStore({ ...s3.settings('p'), endpoint: `http://127.0.0.1:${port}` }, { connectMs: 5_000, silenceMs: 200 });
+  try {
+    await expect(silent.put(Buffer.from('x'))).rejects.toMatchObject({ name: 'StorageError', message: expect.stringMatching(/: (ETIMEDOUT|TimeoutError) \(timed out\)$/) });
+  } finally {
+    silent.close();
+    for (const s of sockets) s.destroy();
+    blackHole.close();
+  }
 });
 
 test('a missing bucket is a StorageError with S3’s code and message, and no secret appears in it', async () => {
