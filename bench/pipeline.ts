@@ -5,11 +5,12 @@
 // and the CPU stages share the same cores, so the gain is small; on a GPU the CPU stages are
 // free time (bench/gpu runs this too).
 //
-// Run (from the repository root):  npx tsc -p tsconfig.build.json && node dist/bench/pipeline.js [--images 64] [--bundle DIR] [--provider cpu]
+// Run (from the repository root):  npx tsc -p tsconfig.build.json && node dist/bench/pipeline.js [--images 64] [--bundle DIR] [--provider cpu] [--micro-batch N: default the provider's]
 import { resolve } from 'node:path';
 import type { CohortParams } from '../src/domain/cohort';
 import { defaultBundleDirs, loadBundle } from '../src/generation/bundle';
-import { closePrivacyIndex, makeImages, MICRO_BATCH, openPrivacyIndex, PendingImage } from '../src/generation/pipeline';
+import { BATCHING } from '../src/domain/batching';
+import { closePrivacyIndex, makeImages, openPrivacyIndex, PendingImage } from '../src/generation/pipeline';
 import { deriveImageSeed } from '../src/generation/seeds';
 import { parseProvider } from '../src/onnx/providers';
 import { subsetPairs } from '../src/privacy/dcr';
@@ -22,6 +23,7 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const count = Number(arg('--images') ?? 64);
   const provider = parseProvider(arg('--provider') ?? 'cpu');
+  const microBatch = Number(arg('--micro-batch') ?? BATCHING[provider].microBatch);
   const bundle = await loadBundle(resolve(arg('--bundle') ?? defaultBundleDirs()[0]), provider);
   const { manifest } = bundle;
   const pairs = subsetPairs(bundle.reference.count, bundle.holdout.count, 32, BigInt(`0x${bundle.bundleHash.slice(0, 16)}`));
@@ -45,8 +47,8 @@ async function main(): Promise<void> {
     const c = manifest.classes[index % manifest.classes.length];
     return { index, birads: c.birads, label: c.index, attempt: 0, seed: deriveImageSeed(params.orderSeed, index, 0) };
   });
-  await makeImages(bundle, pairs, params, jobs.slice(0, MICRO_BATCH), MICRO_BATCH); // warm-up
-  console.log(`bundle ${manifest.modelId}: ${count} images, micro-batch ${MICRO_BATCH}, ${params.steps} steps, guidance ${params.guidance}, ${provider}`);
+  await makeImages(bundle, pairs, params, jobs.slice(0, microBatch), microBatch); // warm-up
+  console.log(`bundle ${manifest.modelId}: ${count} images, micro-batch ${microBatch}, ${params.steps} steps, guidance ${params.guidance}, ${provider}`);
   const results: Record<string, { imagesPerSecond: number; utilisation: number }> = {};
   // Alternate the two modes three times each and keep the median: the cores are shared.
   const runs: Record<string, { imagesPerSecond: number; utilisation: number }[]> = { sequential: [], overlapped: [] };
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
     for (const [name, overlap] of [['sequential', false], ['overlapped', true]] as const) {
       busy = 0;
       const t0 = process.hrtime.bigint();
-      await makeImages(bundle, pairs, params, jobs, MICRO_BATCH, overlap);
+      await makeImages(bundle, pairs, params, jobs, microBatch, overlap);
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;
       runs[name].push({ imagesPerSecond: count / wall, utilisation: busy / wall });
     }

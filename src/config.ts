@@ -2,8 +2,8 @@
 // `npm start` works with no setup; production deployments override through env vars.
 import path from 'node:path';
 import { PROVIDERS, ProviderName } from './domain/model';
-import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log/levels';
 import { S3Settings, parseEndpoint, parseStorageUrl } from './storage/s3-settings';
+import { LOG_FORMATS, LOG_LEVELS, LogFormat, LogLevel } from './log/levels';
 
 export interface Config {
   /** Owner connection (runs migrations). Unset under `start`: an embedded PostgreSQL is used. */
@@ -48,8 +48,13 @@ export interface Config {
   auditCheckpointSeconds: number;
   /** Images per shard job: the unit of work one worker claims. */
   shardSize: number;
-  /** Images generated per engine call inside a shard; progress is recorded after each batch. */
-  batchSize: number;
+  /**
+   * Images generated per engine call inside a shard; progress is recorded after each batch.
+   * Unset: the worker's provider's measured default (domain/batching.ts).
+   */
+  batchSize: number | undefined;
+  /** Images per ONNX run inside an engine call. Unset: the provider's measured default. */
+  microBatch: number | undefined;
   /** Failed runs of a shard before its order fails (lost leases and database outages do not count). */
   shardRetryLimit: number;
   /** How often a worker heartbeats and every process looks for lapsed shard leases. */
@@ -68,7 +73,30 @@ export interface Config {
   linkTtlSeconds: number;
   /** The API's public origin (e.g. https://api.example.org); null: links are origin-relative paths. */
   publicUrl: string | null;
+  /**
+   * How long the service keeps a cohort's images after its order ends (SYNTHBUS_COHORT_RETENTION_DAYS,
+   * default 90 days); 0 keeps them until the partner deletes them. The order and certificate stay.
+   */
+  cohortRetentionSeconds: number;
+  /** How often the API looks for expired cohorts to delete (one replica at a time). */
+  cohortSweepSeconds: number;
   quotaDefaults: { imagesPerOrder: number; imagesPer30Days: number; concurrentOrders: number };
+  webhooks: {
+    /**
+     * Accept http webhook URLs to 127.0.0.1 / localhost / [::1] and deliver to loopback addresses.
+     * Null (unset): on under `start`, off for `api` (production endpoints are https on public addresses).
+     */
+    allowLoopbackHttp: boolean | null;
+    /** Encrypts webhook signing secrets at rest; unset: a key generated once into the data dir. API replicas must share it. */
+    secretKey: string | undefined;
+    /** Attempts per delivery, the first included, before it is FAILED. */
+    maxAttempts: number;
+    /** Wait after the first failed attempt; each further failure doubles it, up to retryMaxSeconds. */
+    retryBaseSeconds: number;
+    retryMaxSeconds: number;
+    /** A delivery attempt that has no response in this time fails (and is retried). */
+    timeoutSeconds: number;
+  };
   /** The least severe log level written (JSON lines on stdout). */
   logLevel: LogLevel;
   /** json lines (for log collectors), plain text (for a person), or auto: plain on a terminal. */
@@ -87,12 +115,23 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, ma
   return v;
 }
 
+/** An integer setting with no fixed default (undefined when unset). */
+function optionalInt(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : int(env, name, 0, min);
+}
+
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function logLevel(raw: string | undefined): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === (raw || 'info'));
+  if (level) return level;
+  throw new Error(`SYNTHBUS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
 }
 
 /** SYNTHBUS_STORAGE_URL and the SYNTHBUS_S3_* settings that go with it. */
@@ -117,12 +156,6 @@ function s3Storage(env: NodeJS.ProcessEnv): S3Settings | null {
     forcePathStyle: bool(env, 'SYNTHBUS_S3_PATH_STYLE', endpoint !== undefined),
     credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
   };
-}
-
-function logLevel(raw: string | undefined): LogLevel {
-  const level = LOG_LEVELS.find((l) => l === (raw || 'info'));
-  if (level) return level;
-  throw new Error(`SYNTHBUS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
 }
 
 function logFormat(raw: string | undefined): LogFormat {
@@ -164,7 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditCheckpointFile: env.SYNTHBUS_AUDIT_CHECKPOINT_FILE || undefined,
     auditCheckpointSeconds: int(env, 'SYNTHBUS_AUDIT_CHECKPOINT_SECONDS', 300, 0),
     shardSize: int(env, 'SYNTHBUS_SHARD_SIZE', 16, 1),
-    batchSize: int(env, 'SYNTHBUS_BATCH_SIZE', 4, 1),
+    batchSize: optionalInt(env, 'SYNTHBUS_BATCH_SIZE', 1),
+    microBatch: optionalInt(env, 'SYNTHBUS_MICRO_BATCH', 1),
     shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
     heartbeatSeconds: int(env, 'SYNTHBUS_HEARTBEAT_SECONDS', 3, 1),
     leaseSeconds: int(env, 'SYNTHBUS_LEASE_SECONDS', 15, 2),
@@ -176,10 +210,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkSecret: env.SYNTHBUS_LINK_SECRET || undefined,
     linkTtlSeconds: int(env, 'SYNTHBUS_LINK_TTL_SECONDS', 15 * 60, 10, 7 * 24 * 3600),
     publicUrl: env.SYNTHBUS_PUBLIC_URL || null,
+    cohortRetentionSeconds: int(env, 'SYNTHBUS_COHORT_RETENTION_DAYS', 90, 0, 100 * 365) * 24 * 3600,
+    cohortSweepSeconds: int(env, 'SYNTHBUS_COHORT_SWEEP_SECONDS', 3600, 1),
     quotaDefaults: {
       imagesPerOrder: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_ORDER', 1000, 1),
       imagesPer30Days: int(env, 'SYNTHBUS_QUOTA_IMAGES_PER_30_DAYS', 10000, 1),
       concurrentOrders: int(env, 'SYNTHBUS_QUOTA_CONCURRENT_ORDERS', 3, 1),
+    },
+    webhooks: {
+      allowLoopbackHttp: env.SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP ? bool(env, 'SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP', false) : null,
+      secretKey: env.SYNTHBUS_WEBHOOK_SECRET_KEY || undefined,
+      maxAttempts: int(env, 'SYNTHBUS_WEBHOOK_MAX_ATTEMPTS', 20, 1, 100),
+      retryBaseSeconds: int(env, 'SYNTHBUS_WEBHOOK_RETRY_BASE_SECONDS', 1, 1),
+      retryMaxSeconds: int(env, 'SYNTHBUS_WEBHOOK_RETRY_MAX_SECONDS', 3600, 1),
+      timeoutSeconds: int(env, 'SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300),
     },
     logLevel: logLevel(env.SYNTHBUS_LOG_LEVEL),
     logFormat: logFormat(env.SYNTHBUS_LOG_FORMAT),

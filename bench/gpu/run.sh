@@ -13,7 +13,8 @@
 # too) and back after.
 #
 # Prints both sides' figures and the ratios: images/s (target: ours >= 0.5 x PyTorch's) and
-# denoiser evaluations/s per batch size. Each half runs even when the other fails.
+# denoiser evaluations/s per batch size; then the engine's pipeline utilisation and its batch-size
+# sweep (bench/batch-size.ts). Each part runs even when another fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 B=/tmp/gpu-bench
@@ -43,6 +44,9 @@ bench() {
   echo "== the engine's micro-batch pipeline: denoiser utilisation, sequential vs overlapped (target >= 90%)"
   (cd $B/app && node dist/bench/pipeline.js --bundle "$bundle" --provider "${PROVIDER:-webgpu}") | tee $B/pipeline.txt
   echo "pipeline: exit ${PIPESTATUS[0]}"
+  echo "== batch sizes: the sweep that sets src/domain/batching.ts's row for this provider"
+  (cd $B/app && node dist/bench/batch-size.js --bundle "$bundle" --provider "${PROVIDER:-webgpu}" --images 64 --repeat 2) | tee $B/batch.txt
+  echo "batch sizes: exit ${PIPESTATUS[0]}"
   echo "== PyTorch (the bundle's weights through onnx2torch)"
   PYTHONPATH=$B/py python3 bench/gpu/torch_baseline.py --bundle "$bundle" | tee $B/torch.txt
   echo "PyTorch half: exit ${PIPESTATUS[0]}"

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { SubsetPairs, subsetPairs } from '../privacy/dcr';
 import { loadBundle, LoadedBundle, readBundle } from './bundle';
 import type { CohortParams, DeliveredImage, ImagePrivacyRecord, ImageRequest } from '../domain/cohort';
+import { batchingFor } from '../domain/batching';
 import { InputError } from '../domain/input-error';
 import type { CertificateModel, ModelSummary } from '../domain/model';
 import type { Rejection, SamplingEngine } from '../domain/sampling-engine';
 import { checkImageRequests, checkParams, checkRanges } from './requests';
 import { isBatchInvariant } from './batch-invariance';
-import { closePrivacyIndex, makeImages, MICRO_BATCH, openPrivacyIndex, PendingImage, StageTimer } from './pipeline';
+import { closePrivacyIndex, makeImages, openPrivacyIndex, PendingImage, StageTimer } from './pipeline';
 import { ProviderName, resolveProvider } from '../onnx/providers';
 import { deriveImageSeed } from './seeds';
 
@@ -22,7 +23,7 @@ export interface EngineOptions {
   maxAttempts?: number;
   /** Random subset pairs for the DCR share (default 32). */
   dcrSubsets?: number;
-  /** Images per ONNX run (default MICRO_BATCH = 16; the denoiser sees twice as many rows). */
+  /** Images per ONNX run (default: the provider's, domain/batching.ts; the denoiser sees twice as many rows). */
   microBatch?: number;
   /** Hears each stage's duration per micro-batch (denoise, decode, embed, nn_search, png). */
   onStage?: StageTimer;
@@ -36,7 +37,7 @@ export type Engine = SamplingEngine & {
 interface Model {
   bundle: LoadedBundle;
   pairs: SubsetPairs;
-  /** Images per ONNX run: MICRO_BATCH when batch-invariant on this provider, else 1. */
+  /** Images per ONNX run: the configured micro-batch when batch-invariant on this provider, else 1. */
   microBatch: number;
   certificate: CertificateModel;
 }
@@ -156,8 +157,10 @@ async function releaseModel(m: Pick<Model, 'bundle' | 'pairs'>): Promise<void> {
 export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const log = opts.log ?? ((line: string) => console.log(line));
   if (opts.bundleDirs.length === 0) throw new InputError('bundleDirs', 'at least one model bundle folder is needed');
-  const microBatch = opts.microBatch ?? MICRO_BATCH;
-  if (!Number.isInteger(microBatch) || microBatch < 1) throw new InputError('microBatch', `microBatch must be a positive integer, got ${microBatch}`);
+  if (opts.microBatch !== undefined && (!Number.isInteger(opts.microBatch) || opts.microBatch < 1)) {
+    throw new InputError('microBatch', `microBatch must be a positive integer, got ${opts.microBatch}`);
+  }
+  let microBatch = opts.microBatch ?? 1;
   const byId = new Map<string, Model>();
   let provider: ProviderName | null = null;
   try {
@@ -166,6 +169,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         // The decoder is the smallest graph: a cheap probe of whether the provider can start.
         const first = readBundle(dir);
         provider = await resolveProvider(opts.provider ?? 'cpu', join(first.dir, first.manifest.graphs.decoder.file), log);
+        microBatch = batchingFor(provider, { microBatch: opts.microBatch }).microBatch;
       }
       const bundle = await loadBundle(dir, provider);
       if (byId.has(bundle.manifest.modelId)) {

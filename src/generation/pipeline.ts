@@ -39,9 +39,6 @@ export interface CheckedImage {
   png: Buffer | null;
 }
 
-/** Images per ONNX run (the denoiser sees twice as many rows with guidance): memory stays flat. */
-export const MICRO_BATCH = 16;
-
 const privacyIndexes = new WeakMap<SubsetPairs, Promise<PrivacyIndex>>();
 
 /**
@@ -119,7 +116,8 @@ async function checkBatch(bundle: LoadedBundle, pairs: SubsetPairs, params: Coho
 }
 
 /**
- * `microBatch` is MICRO_BATCH, or 1 where the provider's results depend on batch composition.
+ * `microBatch` images per ONNX run (bounded: memory stays flat; the denoiser sees twice as many
+ * rows with guidance), or 1 where the provider's results depend on batch composition.
  * Two-stage pipeline: while micro-batch k is embedded, checked and encoded, micro-batch k+1 is
  * already sampling, so the denoiser (the accelerator on a GPU) does not wait for the CPU work.
  * Results come back in job order whatever the overlap. `overlap: false` runs the stages one

@@ -6,12 +6,12 @@ import type * as EngineModule from '../generation/engine';
 import type * as BundleModule from '../generation/bundle';
 import type { StageTimer } from '../generation/pipeline';
 
-export async function loadEngine(config: Pick<Config, 'bundleDirs' | 'provider'>, log: (line: string) => void, onStage?: StageTimer): Promise<SamplingEngine> {
+export async function loadEngine(config: Pick<Config, 'bundleDirs' | 'provider'> & Partial<Pick<Config, 'microBatch'>>, log: (line: string) => void, onStage?: StageTimer): Promise<SamplingEngine> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
   const { createEngine } = require('../generation/engine') as typeof EngineModule;
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred load, see above
   const { defaultBundleDirs } = require('../generation/bundle') as typeof BundleModule;
-  const engine = await createEngine({ bundleDirs: config.bundleDirs ?? defaultBundleDirs(), provider: config.provider, log, onStage });
+  const engine = await createEngine({ bundleDirs: config.bundleDirs ?? defaultBundleDirs(), provider: config.provider, microBatch: config.microBatch, log, onStage });
   log(`worker: sampling on execution provider "${engine.provider}" (requested "${config.provider}")`);
   return engine;
 }

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import { batchingFor } from '../domain/batching';
 import { openAppDataSource } from '../db/data-source';
 import { WorkerStatus, forgetWorker, heartbeat, startLeaseKeeper } from '../db/leases';
 import { asAppRole } from '../db/roles';
@@ -74,7 +75,7 @@ export async function startWorker(config: Config, url: string, logger: Logger | 
     engine: meteredEngine(eng, metrics),
     certify: certifier.certify.bind(certifier),
     store: meteredStore(openContentStore(config), metrics),
-    batchSize: config.batchSize,
+    batchSize: batchingFor(eng.provider, { batchSize: config.batchSize }).batchSize,
     workerId,
     log,
     storageRetry: STORAGE_RETRY,

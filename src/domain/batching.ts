@@ -1,0 +1,28 @@
+// How many images a worker asks the engine for per call (`batchSize`: progress is recorded after
+// each call, so it also sets how often a partner sees an image land) and how many the engine runs
+// through ONNX at once (`microBatch`; the denoiser sees twice as many rows, for guidance), per
+// execution provider. Measured with bench/batch-size.ts; docs/performance.md has the tables.
+// SYNTHBUS_BATCH_SIZE and SYNTHBUS_MICRO_BATCH override them.
+import type { ProviderName } from './model';
+
+export interface Batching {
+  batchSize: number;
+  microBatch: number;
+}
+
+export const BATCHING: Record<ProviderName, Batching> = {
+  // cpu: bigger runs amortize ONNX's per-run overhead (tiny bundle, quiet 2-core machine: 16/16
+  // 81 images/s against 51 at 1/1); 16 images per call still record progress about once a second.
+  cpu: { batchSize: 16, microBatch: 16 },
+  // GPU providers: NOT MEASURED yet (no GPU machine was lent since this table was made); a GPU
+  // fills only with many rows per run, so the call is twice the CPU's. bench/gpu/run.sh prints
+  // the sweep that replaces these rows.
+  webgpu: { batchSize: 32, microBatch: 16 },
+  cuda: { batchSize: 32, microBatch: 16 },
+};
+
+/** The provider's batching, with the operator's overrides (undefined: the measured default). */
+export function batchingFor(provider: ProviderName, overrides: Partial<Batching> = {}): Batching {
+  const d = BATCHING[provider];
+  return { batchSize: overrides.batchSize ?? d.batchSize, microBatch: overrides.microBatch ?? d.microBatch };
+}
