@@ -13,11 +13,11 @@ export class MemberResolver {
   @Authorized<Grant>('account:any-status')
   @Query(() => [Member], { description: "Your organisation's members, oldest first. Needs ACCOUNT (ADMIN members)." })
   members(
-    @Arg('includeRemoved', { defaultValue: false, description: 'Also list removed members (with removedAt).' }) includeRemoved: boolean,
+    @Arg('includeRemoved', () => Boolean, { nullable: true, description: 'true: also list removed members (with removedAt); omitted, null or false: current members only.' }) includeRemoved: boolean | null,
     @CallingPartner() who: PartnerPrincipal,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Member[]> {
-    return listMembers(ctx.ds, who.partnerId, includeRemoved);
+    return listMembers(ctx.ds, who.partnerId, includeRemoved ?? false);
   }
 
   @Authorized<Grant>('account')

@@ -39,6 +39,10 @@ const OPERATIONS: { query: string; vars: string[] }[] = [
   { query: 'mutation($id: ID!, $f: ArchiveFormat!) { createDownloadLink(orderId: $id, format: $f) { url } }', vars: ['id', 'f'] },
   { query: 'mutation($v: Int!) { acceptAgreement(version: $v) { agreementVersion } }', vars: ['v'] },
   { query: 'subscription($id: ID!) { orderProgress(orderId: $id) { type } }', vars: ['id'] },
+  { query: 'mutation($i: AddMemberInput!) { addMember(input: $i) { id } }', vars: ['i'] },
+  { query: 'mutation($id: ID!, $r: MemberRole!) { changeMemberRole(id: $id, role: $r) { id } }', vars: ['id', 'r'] },
+  { query: 'mutation($id: ID!) { removeMember(id: $id) { id } }', vars: ['id'] },
+  { query: 'mutation($n: String!, $s: [Scope!]!, $m: ID) { issueApiKey(name: $n, scopes: $s, memberId: $m) { key { id } } }', vars: ['n', 's', 'm'] },
 ];
 
 const oddString = fc.oneof(

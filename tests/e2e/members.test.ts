@@ -233,6 +233,9 @@ test("removing a member revokes their keys: the next HTTP request is 401 and the
   expect(current.members.map((m: { id: string }) => m.id)).not.toContain(viewer.id);
   const all = await gqlOk(stack.url, `{ members(includeRemoved: true) { id removedAt } }`, {}, org.key);
   expect(all.members).toContainEqual({ id: viewer.id, removedAt: removed.removeMember.removedAt });
+  // A null variable means the default (the fuzz found it refused, uncoded, when the argument was non-null).
+  const byNull = await gqlOk(stack.url, `query($v: Boolean) { members(includeRemoved: $v) { id } }`, { v: null }, org.key);
+  expect(byNull.members).toEqual(current.members);
 });
 
 test('the audit log names the member behind each action', async () => {
