@@ -32,38 +32,69 @@ function storableInJsonb(_key: string, value: unknown): unknown {
 
 // One chain means one writer at a time; a transaction-scoped advisory lock serialises appends
 // across every API and worker process without blocking readers.
-const AUDIT_LOCK = 0x5b05a0d1;
+export const AUDIT_LOCK = 0x5b05a0d1;
 
-export async function appendAudit(db: DataSource | EntityManager, input: AuditInput): Promise<AuditEntryEntity> {
-  const run = async (m: EntityManager) => {
+/** An entry's own fields, made storable: everything the chain hashes except its place in it. */
+export type EntryFields = Omit<ChainFields, 'seq' | 'at' | 'prevHash'>;
+
+export function entryFields(input: AuditInput): EntryFields {
+  return {
+    actor: storable(input.actor),
+    keyId: input.keyId ?? null,
+    memberId: input.member?.id ?? null,
+    memberName: input.member ? storable(input.member.name) : null,
+    action: storable(input.action),
+    targetType: storable(input.targetType ?? null),
+    targetId: storable(input.targetId ?? null),
+    outcome: input.outcome ?? 'ok',
+    // Hashed as it will read back from jsonb: plain JSON values only.
+    detail: JSON.parse(JSON.stringify(input.detail ?? {}, storableInJsonb)) as Record<string, unknown>,
+  };
+}
+
+/** An entry to link into the chain. From audit_pending (pending.ts): its id, and whether the API wrote it. */
+export interface Unchained {
+  at: Date;
+  fields: EntryFields;
+  pendingId?: string;
+  /** False: MAC it as nothing (verify then names it as not written by the API). */
+  authentic?: boolean;
+}
+
+/** Runs `run` holding the chain's lock, in the caller's transaction or a new one. */
+export function withChainLock<T>(db: DataSource | EntityManager, run: (m: EntityManager) => Promise<T>): Promise<T> {
+  const locked = async (m: EntityManager) => {
     await m.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
-    const [last] = (await m.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as { seq: string; hash: string }[];
-    const fields: ChainFields = {
-      seq: last ? Number(last.seq) + 1 : 1,
-      at: new Date(),
-      actor: storable(input.actor),
-      keyId: input.keyId ?? null,
-      memberId: input.member?.id ?? null,
-      memberName: input.member ? storable(input.member.name) : null,
-      action: storable(input.action),
-      targetType: storable(input.targetType ?? null),
-      targetId: storable(input.targetId ?? null),
-      outcome: input.outcome ?? 'ok',
-      // Hashed as it will read back from jsonb: plain JSON values only.
-      detail: JSON.parse(JSON.stringify(input.detail ?? {}, storableInJsonb)) as Record<string, unknown>,
-      prevHash: last ? last.hash : GENESIS_HASH,
-    };
-    const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });
-    await m.query(
-      `INSERT INTO audit_log (seq, at, actor, key_id, member_id, member_name, action, target_type, target_id, outcome, detail, prev_hash, hash, mac)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [entry.seq, entry.at, entry.actor, entry.keyId, entry.memberId, entry.memberName, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash, macOf(entry.hash)],
-    );
-    return entry;
+    return run(m);
   };
   // Inside a caller's transaction the entry commits (or rolls back) with the change it records.
   const m = db instanceof DataSource ? db.manager : db;
-  return m.queryRunner?.isTransactionActive ? run(m) : m.transaction(run);
+  return m.queryRunner?.isTransactionActive ? locked(m) : m.transaction(locked);
+}
+
+/** Appends `items` to the chain, in order, in one INSERT. The caller holds the lock (withChainLock). */
+export async function linkEntries(m: EntityManager, items: readonly Unchained[]): Promise<AuditEntryEntity[]> {
+  const [last] = (await m.query('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1')) as { seq: string; hash: string }[];
+  let prev = last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+  const params: unknown[] = [];
+  const rows: string[] = [];
+  const entries = items.map((item) => {
+    const fields: ChainFields = { ...item.fields, seq: prev.seq + 1, at: item.at, prevHash: prev.hash };
+    const entry = m.create(AuditEntryEntity, { ...fields, hash: entryHash(fields) });
+    const values = [entry.seq, entry.at, entry.actor, entry.keyId, entry.memberId, entry.memberName, entry.action, entry.targetType, entry.targetId, entry.outcome, JSON.stringify(entry.detail), entry.prevHash, entry.hash, item.authentic === false ? null : macOf(entry.hash), item.pendingId ?? null];
+    rows.push(`(${values.map((v) => `$${params.push(v)}`).join(', ')})`);
+    prev = entry;
+    return entry;
+  });
+  if (entries.length) {
+    await m.query(`INSERT INTO audit_log (seq, at, actor, key_id, member_id, member_name, action, target_type, target_id, outcome, detail, prev_hash, hash, mac, pending_id) VALUES ${rows.join(', ')}`, params);
+  }
+  return entries;
+}
+
+/** Appends one entry to the chain now (mutations: in the transaction of the change it records). */
+export async function appendAudit(db: DataSource | EntityManager, input: AuditInput): Promise<AuditEntryEntity> {
+  return withChainLock(db, async (m) => (await linkEntries(m, [{ at: new Date(), fields: entryFields(input) }]))[0]);
 }
 
 export interface AuditFilter {

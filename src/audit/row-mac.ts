@@ -11,6 +11,11 @@ export function useAuditMacKey(key: Buffer): void {
   processKey = key;
 }
 
+/** The key this process MACs with (null: none). */
+export function auditMacKey(): Buffer | null {
+  return processKey;
+}
+
 /** The MAC of an entry's hash, or null when this process holds no key (entries before MACs existed). */
 export function macOf(hash: string, key: Buffer | null = processKey): string | null {
   return key ? createHmac('sha256', key).update(hash, 'utf8').digest('hex') : null;

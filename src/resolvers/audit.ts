@@ -1,6 +1,7 @@
 import { Arg, Authorized, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { checkpointFiles } from '../audit/checkpoints';
 import { countAudit, queryAudit } from '../audit/log';
+import { chainPending } from '../audit/pending';
 import { isUuid } from '../domain/uuid';
 import { verifyWithKey } from '../audit/verify';
 import type { AuditEntryEntity } from '../entities/audit-entry';
@@ -36,6 +37,8 @@ export class AuditResolver {
       since: f.since ?? undefined,
       until: f.until ?? undefined,
     };
+    // Reads' entries wait a few ms to be chained (audit/pending.ts); an admin sees them all.
+    await chainPending(ctx.ds);
     const rows = await queryAudit(ctx.ds, { ...fields, afterSeq, limit: limit + 1 });
     const page: Page<AuditEntryEntity> = { items: rows.slice(0, limit), hasNextPage: rows.length > limit, cursorOf: (e) => String(e.seq) };
     return connectionOf(page, after, (e) => e, () => countAudit(ctx.ds, fields));
@@ -45,6 +48,6 @@ export class AuditResolver {
   @Query(() => AuditVerification, { description: 'Recomputes the whole hash chain and checks it against the signed checkpoints and every entry MAC, as `audit verify` does. Admins only.' })
   async verifyAuditLog(@Ctx() ctx: GraphQLContext): Promise<AuditVerification> {
     const r = await verifyWithKey(ctx.ds, checkpointFiles(ctx.config));
-    return { ok: r.ok, entries: r.entries, lastHash: r.lastHash, brokenAtSeq: r.break?.seq ?? null, reason: r.break?.reason ?? null };
+    return { ok: r.ok, entries: r.entries, lastHash: r.lastHash, brokenAtSeq: r.break?.seq ?? null, reason: r.break?.reason ?? r.pendingProblem };
   }
 }
