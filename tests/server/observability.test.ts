@@ -16,6 +16,8 @@ import { createLogger } from '../../src/log/logger';
 import { ApiHandle, startApi } from '../../src/server/app';
 import { issueKey } from '../../src/services/api-keys';
 import { PARTNER_SCOPES } from '../../src/services/principal';
+import { createWorkerMetrics } from '../../src/metrics/worker-metrics';
+import { startProbeServer } from '../../src/worker/probe-server';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
 import { cutDatabase } from '../helpers/db-outage';
 import { TestPartner, collectProgress, createApprovedPartner, createDatabase, gql, gqlOk, testConfig } from '../helpers/stack';
@@ -225,4 +227,23 @@ test("a caller's plain X-Request-Id is kept, echoed and logged; anything else is
   expect(logged.map((p) => p.operation ?? p.method)).toEqual(['models', 'POST']);
   const replaced = await send('two words');
   expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test("a worker's /readyz says 'loading' until its bundles are verified", async () => {
+  const probes = await startProbeServer({ host: '127.0.0.1', port: 0, ds: api.deps.ds, registry: createWorkerMetrics().registry });
+  try {
+    const loading = await fetch(`${probes.url}/readyz`);
+    expect(loading.status).toBe(503);
+    expect(await loading.json()).toEqual({ status: 'not ready', checks: { database: 'ok', migrations: 'ok', bundle: 'loading' } });
+    expect((await fetch(`${probes.url}/healthz`)).status).toBe(200);
+    probes.setBundleState('ok');
+    expect((await fetch(`${probes.url}/readyz`)).status).toBe(200);
+  } finally {
+    await probes.close();
+  }
+});
+
+test('a worker whose port is taken stops at startup, naming SYNTHBUS_WORKER_PORT', async () => {
+  const taken = new URL(workers[0].probes.url).port;
+  await expect(startWorker({ ...config, workerPort: Number(taken) }, databaseUrl, logger)).rejects.toThrow(`worker: cannot serve its probes on 127.0.0.1:${taken} (SYNTHBUS_WORKER_PORT): listen EADDRINUSE`);
 });
