@@ -95,15 +95,19 @@ export function silentLogger(): Logger {
 
 const ORDER_IN_TEXT = /\border ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
 
+/** Words of a line that reports trouble (a fault, a retry, a fallback): written at warn at least. */
+const TROUBLE = /^warning\b|\b(failed|fails|could not|cannot|lost|lapsed|not signed|retrying|will retry|giving up|unavailable|ignored|broken)\b/i;
+
 /**
  * The one-line callback that lower modules take (db, services, privacy, onnx), writing to `logger`.
  * Those modules name an order in their text as "order <id>"; the id is lifted into `orderId`, so
- * that every line about an order can be found by its id.
+ * that every line about an order can be found by its id. A line that reports trouble is a warning.
  */
 export function lineLog(logger: Logger, level: 'info' | 'warn' | 'error' = 'info'): LineLog {
   return (line) => {
+    const at = level === 'info' && TROUBLE.test(line) ? 'warn' : level;
     const orderId = ORDER_IN_TEXT.exec(line)?.[1];
-    if (orderId) logger[level]({ orderId }, line);
-    else logger[level](line);
+    if (orderId) logger[at]({ orderId }, line);
+    else logger[at](line);
   };
 }

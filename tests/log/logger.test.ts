@@ -42,12 +42,24 @@ test('scrub leaves ordinary text alone', () => {
   expect(scrub('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [redacted]');
 });
 
+test('lineLog writes lines that report trouble at warn, others at the given level', () => {
+  const { logger, parsed } = collecting();
+  const log = lineLog(logger);
+  log('execution provider: cpu');
+  log('warning: cuda gives batch-dependent results');
+  log('storage unavailable, retrying in 2 s: ENOSPC');
+  log('leases: heartbeat or reaping failed (timeout); retrying');
+  log('worker w: database reachable again');
+  lineLog(logger, 'error')('internal error: could not x');
+  expect(parsed().map((p) => p.level)).toEqual(['info', 'warn', 'warn', 'warn', 'info', 'error']);
+});
+
 test('lineLog lifts "order <id>" into orderId', () => {
   const { logger, parsed } = collecting();
   const id = '0b7e1f0e-4a1c-4c55-9d6e-3f6f5b0c2a11';
   lineLog(logger)(`lease lapsed: order ${id} shard 2 taken from worker w and queued again`);
   lineLog(logger, 'warn')('no order here');
-  expect(parsed()).toEqual([expect.objectContaining({ level: 'info', orderId: id }), expect.objectContaining({ level: 'warn', msg: 'no order here' })]);
+  expect(parsed()).toEqual([expect.objectContaining({ level: 'warn', orderId: id }), expect.objectContaining({ level: 'warn', msg: 'no order here' })]);
   expect(parsed()[1]).not.toHaveProperty('orderId');
 });
 
