@@ -50,7 +50,9 @@ export class OperationTelemetry {
     this.metrics.operations.inc({ ...labels });
     if (seconds !== null) this.metrics.operationSeconds.observe({ ...labels }, seconds);
     const ms = seconds === null ? undefined : Math.round(seconds * 1000);
-    this.logger.info({ requestId, ...about, ...labels, transport, ms }, `graphql ${labels.type} ${labels.operation}: ${labels.outcome}`);
+    // An internal error's stack is logged by maskError; this line gives it the request id.
+    const level = labels.outcome === 'INTERNAL_SERVER_ERROR' ? 'error' : 'info';
+    this.logger[level]({ requestId, ...about, ...labels, transport, ms }, `graphql ${labels.type} ${labels.operation}: ${labels.outcome}`);
   }
 
   /** Over HTTP: the request id comes from requestLogging's header (request-log.ts). */

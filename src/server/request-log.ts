@@ -20,7 +20,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) };
       // The path of a download carries its link token: the logger scrubs it (log/logger.ts).
       if (QUIET_PATHS.has(req.path)) logger.debug(line, 'http request');
-      else logger.info(line, `${req.method} ${req.path} ${res.statusCode}`);
+      else logger[res.statusCode >= 500 ? 'error' : 'info'](line, `${req.method} ${req.path} ${res.statusCode}`);
     });
     next();
   };
