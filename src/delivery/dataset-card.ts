@@ -20,6 +20,8 @@ export interface DatasetCardInput {
   rejections: number;
   createdAt: Date;
   finishedAt: Date;
+  /** When the service deletes the cohort's images; null: kept until the partner deletes them. */
+  expiresAt: Date | null;
   trainingData: TrainingData;
 }
 
@@ -64,6 +66,14 @@ ${table}
   with a new seed (resamplings in this cohort: ${c.rejections}). \`nn_distance\` is each
   delivered image's distance to its nearest training image.
 - Ordered ${c.createdAt.toISOString()}, completed ${c.finishedAt.toISOString()}; certificate \`${c.certificateId}\`.
+
+## Retention
+${
+  c.expiresAt
+    ? `SynthBUS keeps this cohort's images until **${c.expiresAt.toISOString()}**; then they are deleted from the service.`
+    : `SynthBUS keeps this cohort's images until the partner deletes them.`
+} The partner may delete them earlier (\`deleteCohort\`). After deletion the order and its certificate
+remain, and the certificate still verifies this copy: keep it.
 
 ## Training data
 ${training.join('\n')}

@@ -8,7 +8,7 @@ import { DeliveryDeps } from './downloads';
 import { loadLinkSecret } from './link-secret';
 import { PreparedDownloads } from './prepared-downloads';
 
-export type DeliverySettings = Pick<Config, 'dataDir' | 'linkSecret' | 'linkTtlSeconds' | 'publicUrl'>;
+export type DeliverySettings = Pick<Config, 'dataDir' | 'linkSecret' | 'linkTtlSeconds' | 'publicUrl' | 'cohortRetentionSeconds'>;
 
 export async function loadDeliveryDeps(settings: DeliverySettings, ds: DataSource, store: ImageReader): Promise<DeliveryDeps> {
   return {
@@ -19,5 +19,6 @@ export async function loadDeliveryDeps(settings: DeliverySettings, ds: DataSourc
     linkTtlSeconds: settings.linkTtlSeconds,
     publicUrl: settings.publicUrl,
     prepared: new PreparedDownloads(),
+    cohortRetentionSeconds: settings.cohortRetentionSeconds,
   };
 }

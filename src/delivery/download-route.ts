@@ -22,7 +22,7 @@ export interface DownloadRouteDeps {
   authenticate(header: string | undefined, ip: string): Promise<Principal | null>;
 }
 
-const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, BAD_USER_INPUT: 400 };
+const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, GONE: 410, BAD_USER_INPUT: 400 };
 
 const INVALID = { reason: 'LINK_INVALID', message: 'This download link is not valid: it was altered or truncated. Ask for a new one with createDownloadLink.' };
 const REFUSALS: Record<TokenRefusal, { reason: string; message: string }> = {

@@ -2,10 +2,12 @@
 // link into the archive plan that the HTTP route streams. Orders are read through scopedOrders, so
 // a link can never reach another partner's rows even if the token check were wrong.
 import { DataSource } from 'typeorm';
+import { cohortExpiresAt, cohortGoneMessage } from '../domain/cohort-retention';
 import { CertificateEntity, OrderEntity } from '../entities/order';
 import { toCertificateFile, PublishedKey } from '../privacy/certificate-file';
 import { AppError } from '../services/errors';
 import { findModel } from '../services/models';
+import { cohortDeletions } from '../services/order-lifecycle';
 import { scopedOrders } from '../services/order-access';
 import type { PartnerPrincipal } from '../services/principal';
 import { planEtag } from './archive-plan';
@@ -28,6 +30,8 @@ export interface DeliveryDeps {
   publicUrl: string | null;
   /** The archives prepared so far: a resumed download (a Range request) reuses its plan. */
   prepared: PreparedDownloads;
+  /** How long cohorts are kept after their order ends (0: until deleted); the dataset card states the date. */
+  cohortRetentionSeconds: number;
 }
 
 export interface SignedDownloadLink {
@@ -47,6 +51,9 @@ async function completedOrder(deps: DeliveryDeps, who: PartnerPrincipal, orderId
   if (order.status !== 'COMPLETED' || !order.finishedAt) {
     throw new AppError('CONFLICT', 'ORDER_NOT_COMPLETED', `Order ${order.id} is ${order.status.toLowerCase()}; its cohort can be downloaded once it is completed.`);
   }
+  // Checked on every request, before any prepared plan is reused: a deleted cohort is never served.
+  const deleted = (await cohortDeletions(deps.ds, [order.id])).get(order.id);
+  if (deleted) throw new AppError('GONE', 'COHORT_DELETED', cohortGoneMessage(deleted), { deletedAt: deleted.deletedAt.toISOString(), deletionReason: deleted.reason });
   return order;
 }
 
@@ -106,6 +113,7 @@ async function buildDownload(deps: DeliveryDeps, who: PartnerPrincipal, order: O
         rejections: images.reduce((n, i) => n + i.rejections, 0),
         createdAt: order.createdAt,
         finishedAt,
+        expiresAt: cohortExpiresAt(order, deps.cohortRetentionSeconds, false),
         trainingData: model.trainingData,
       }),
     },

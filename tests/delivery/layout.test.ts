@@ -24,6 +24,7 @@ const cardInput: DatasetCardInput = {
   rejections: 1,
   createdAt: new Date('2026-01-01T00:00:00Z'),
   finishedAt: new Date('2026-01-01T00:05:00Z'),
+  expiresAt: new Date('2026-04-01T00:05:00Z'),
   trainingData: { dataset: 'BUS-BRA', licence: 'permissive, citation required', citation: 'Gómez-Flores et al., BUS-BRA, Medical Physics 2023' },
 };
 
@@ -107,5 +108,12 @@ for i in range(3): Image.new("L", (16, 16), 40 * i).save("${dir}/%d.png" % i)`])
     expect(datasetCard({ ...cardInput, sampler: 'DPM_SOLVER_PP' })).toContain('- Sampler: DPM-Solver++(2M), 20 steps');
     expect(card).not.toMatch(/fixture/);
     expect(datasetCard({ ...cardInput, model: { ...cardInput.model, fixture: true } })).toMatch(/tiny test model \(a fixture\)/);
+  });
+
+  it("states when the service deletes the cohort's images, or that it keeps them until deleted", () => {
+    expect(datasetCard(cardInput)).toContain("SynthBUS keeps this cohort's images until **2026-04-01T00:05:00.000Z**; then they are deleted from the service.");
+    const forever = datasetCard({ ...cardInput, expiresAt: null });
+    expect(forever).toContain("SynthBUS keeps this cohort's images until the partner deletes them.");
+    expect(forever).toContain('the order and its certificate\nremain');
   });
 });
