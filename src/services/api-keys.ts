@@ -92,9 +92,11 @@ export async function authenticateToken(ds: DataSource, token: string): Promise<
     await ds.getRepository(ApiKeyEntity).update({ id: key.id }, { lastUsedAt: new Date() });
   }
   if (key.role === 'ADMIN') return { role: 'ADMIN', keyId: key.id, partnerId: null, member: null, scopes: [...PARTNER_SCOPES], partnerStatus: 'APPROVED' };
-  const partner = await ds.getRepository(PartnerEntity).findOneByOrFail({ id: key.partnerId as string });
-  // Read on every request and WebSocket operation: a role change applies to the member's next call.
-  const m = await ds.getRepository(MemberEntity).findOneByOrFail({ id: key.memberId as string });
+  // Both read on every request and WebSocket operation: a suspension or a role change applies to the next call.
+  const [partner, m] = await Promise.all([
+    ds.getRepository(PartnerEntity).findOneByOrFail({ id: key.partnerId as string }),
+    ds.getRepository(MemberEntity).findOneByOrFail({ id: key.memberId as string }),
+  ]);
   const member = { id: m.id, name: m.name, role: m.role };
   return { role: 'PARTNER', keyId: key.id, partnerId: partner.id, member, scopes: scopesInEffect(key.scopes, m.role), partnerStatus: partner.status };
 }
