@@ -1,8 +1,10 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { PartnerEntity } from '../entities/partner';
 import { PartnerStatus } from '../domain/partner';
+import { Member } from '../schema/member';
 import { Application, ApplyInput, Partner, QuotaInput, QuotaUsage, Quotas } from '../schema/partner';
 import { Usage } from '../schema/usage';
+import { listMembers } from '../services/members';
 import { apply, changeStatus, getPartner, listPartners, setQuotas } from '../services/partners';
 import type { Grant, PartnerPrincipal, Principal } from '../services/principal';
 import { effectiveQuotas, quotaUsage } from '../services/quotas';
@@ -93,6 +95,11 @@ export class PartnerResolver {
   @FieldResolver(() => Quotas, { description: "The partner's limits." })
   quotas(@Root() p: PartnerEntity, @Ctx() ctx: GraphQLContext): Quotas {
     return effectiveQuotas(p, ctx.config.quotaDefaults);
+  }
+
+  @FieldResolver(() => [Member], { description: "The organisation's current members, oldest first (the `members` query can list removed ones too)." })
+  members(@Root() p: PartnerEntity, @Ctx() ctx: GraphQLContext): Promise<Member[]> {
+    return listMembers(ctx.ds, p.id, false);
   }
 
   @FieldResolver(() => QuotaUsage, { description: 'What the partner has used of its quotas now; the `usage` query has the whole picture.' })

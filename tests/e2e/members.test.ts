@@ -277,6 +277,13 @@ test('another partner sees none of it and can change none of it', async () => {
     expect(errorOf(await gql(stack.url, query, vars, other.key))).toMatchObject({ code: 'NOT_FOUND', reason: 'MEMBER_NOT_FOUND' });
   }
   expect(errorOf(await gql(stack.url, '{ auditLog { totalCount } }', {}, other.key))).toMatchObject({ code: 'FORBIDDEN', reason: 'ADMIN_ONLY' });
+  // Partner.members: the partner's own through `me`, any partner's for admins.
+  expect((await gqlOk(stack.url, '{ me { members { name } } }', {}, other.key)).me.members).toEqual([{ name: 'Other Hospital' }]);
+  const seenByAdmin = await gqlOk(stack.url, 'query($id: ID!) { partner(id: $id) { members { name role } } }', { id: org.partnerId }, stack.adminKey);
+  expect(seenByAdmin.partner.members).toEqual([
+    { name: 'Members Hospital', role: 'ADMIN' },
+    { name: 'Otto Orderer', role: 'ORDERER' },
+  ]);
   // The orderer is untouched by those attempts.
   expect((await gqlOk(stack.url, `{ members { name role } }`, {}, org.key)).members).toContainEqual({ name: 'Otto Orderer', role: 'ORDERER' });
 });
