@@ -66,7 +66,11 @@ function refuseLastAdmin(members: MemberEntity[], target: MemberEntity, what: st
   }
 }
 
-/** Changes a member's role; their keys hold the new role's scopes from their next request on. */
+/**
+ * Changes a member's role; their keys hold the new role's scopes from their next request on, and an
+ * open WebSocket from its next operation (each is authenticated again). Nothing is announced to
+ * running subscriptions: every role may read orders, all that a subscription does.
+ */
 export function changeMemberRole(ds: DataSource, who: PartnerPrincipal, id: string, role: MemberRole): Promise<MemberEntity> {
   return ds.transaction(async (m) => {
     const members = await lockMembers(m, who.partnerId);
