@@ -93,14 +93,15 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
-const ORDER_IN_TEXT = /\border ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/;
+// "order <id>", or an id a few words after "order" ("order events: resync of <id> failed").
+const ORDER_IN_TEXT = /\border\b.{0,40}?\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b/i;
 
 /** Words of a line that reports trouble (a fault, a retry, a fallback): written at warn at least. */
 const TROUBLE = /^warning\b|\b(failed|fails|could not|cannot|lost|lapsed|not signed|retrying|will retry|giving up|unavailable|ignored|broken)\b/i;
 
 /**
  * The one-line callback that lower modules take (db, services, privacy, onnx), writing to `logger`.
- * Those modules name an order in their text as "order <id>"; the id is lifted into `orderId`, so
+ * Those modules name an order in their text ("order <id>"); the id is lifted into `orderId`, so
  * that every line about an order can be found by its id. A line that reports trouble is a warning.
  */
 export function lineLog(logger: Logger, level: 'info' | 'warn' | 'error' = 'info'): LineLog {
