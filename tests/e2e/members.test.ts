@@ -5,9 +5,13 @@
 // member's role, role changes and removals effective at the next request (and on open sockets),
 // the last ADMIN protected, every action audited by member, and none of it visible to another
 // partner. Over real HTTP and WebSocket, with a real worker for the download.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
+import { runCli } from '../cli/cli-helpers';
 import { authorized, downloadLink, firstModel } from '../delivery/cohort-helpers';
 import { TestPartner, TestStack, collectProgress, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
@@ -206,13 +210,28 @@ test('the last ADMIN can be neither demoted nor removed', async () => {
   expect(members.map((m: { role: string }) => m.role).sort()).toEqual(['ADMIN', 'ORDERER', 'VIEWER']);
 });
 
-test('a viewer follows an order to the end and downloads the cohort', async () => {
+test("a viewer follows an order to the end and downloads the cohort, with the API and with the CLI (whose order is refused naming the role)", async () => {
   worker = await startWorker(stack.config, stack.databaseUrl, () => undefined, stack.engine);
   const events = await collectProgress(stack.wsUrl, viewer.key, orderIds[1]);
   expect(events[events.length - 1].status).toBe('COMPLETED');
   const res = await fetch(await downloadLink(stack, viewer.key, orderIds[1], 'ZIP'), authorized(viewer.key));
   expect(res.status).toBe(200);
   expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+
+  // The CLI with the viewer's key: pull works; order is refused, naming the role.
+  const env = { SYNTHBUS_URL: stack.url, SYNTHBUS_API_KEY: viewer.key };
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'members-pull-'));
+  try {
+    const pulled = await runCli(['pull', orderIds[1], '--out', out], env);
+    expect(pulled).toMatchObject({ code: 0 });
+    expect(fs.existsSync(path.join(out, 'certificate.json'))).toBe(true);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  const birads = (orderInput.mix as { birads: number }[])[0].birads;
+  const ordered = await runCli(['order', '--mix', `${birads}=1`, '--size', '1'], env);
+  expect(ordered.code).toBe(1);
+  expect(ordered.stderr).toContain('Your role VIEWER does not allow "orders:write"');
 });
 
 test("removing a member revokes their keys: the next HTTP request is 401 and their open WebSocket closes", async () => {
