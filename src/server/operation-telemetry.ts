@@ -4,7 +4,7 @@
 // schema bounds those, whereas operation names are whatever clients choose.
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, getOperationAST } from 'graphql';
+import { DocumentNode, FieldNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, getNamedType, getNullableType, getOperationAST, isListType } from 'graphql';
 import type { Logger } from '../log/logger';
 import type { ApiMetrics } from '../metrics/api-metrics';
 
@@ -40,6 +40,16 @@ function orderIdOf(op: OperationDefinitionNode | null | undefined, variables: Re
   return typeof value === 'string' ? { orderId: value } : {};
 }
 
+/** The id of the order a query or mutation returned (placeOrder's new order), when selected. */
+function returnedOrderId(schema: GraphQLSchema, op: OperationDefinitionNode | null | undefined, data: Record<string, unknown> | null | undefined): { orderId?: string } {
+  const field = firstField(op);
+  const root = op?.operation === 'mutation' ? schema.getMutationType() : op?.operation === 'query' ? schema.getQueryType() : null;
+  const type = field && root?.getFields()[field.name.value]?.type;
+  if (!field || !type || isListType(getNullableType(type)) || getNamedType(type).name !== 'Order') return {};
+  const id = (data?.[field.alias?.value ?? field.name.value] as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'string' ? { orderId: id } : {};
+}
+
 export class OperationTelemetry {
   constructor(
     private readonly metrics: ApiMetrics,
@@ -65,9 +75,11 @@ export class OperationTelemetry {
           didEncounterErrors: async (ctx) => {
             errors = ctx.errors;
           },
-          willSendResponse: async ({ operation }) => {
+          willSendResponse: async ({ operation, response, schema }) => {
             const labels = { operation: rootField(operation), type: operation?.operation ?? 'unknown', outcome: outcomeOf(errors) };
-            this.record(labels, request.http?.headers.get('x-request-id') ?? undefined, orderIdOf(operation, request.variables), (performance.now() - started) / 1000, 'http');
+            const data = response.body.kind === 'single' ? response.body.singleResult.data : undefined;
+            const about = { ...returnedOrderId(schema, operation, data), ...orderIdOf(operation, request.variables) };
+            this.record(labels, request.http?.headers.get('x-request-id') ?? undefined, about, (performance.now() - started) / 1000, 'http');
           },
         };
       },

@@ -162,7 +162,8 @@ describe('a journey, logged and measured', () => {
     // Every line that names the order carries its id; some lines of each process do.
     const aboutOrder = lines.filter((l) => l.includes(orderId)).map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const p of aboutOrder) expect(p.orderId).toBe(orderId);
-    expect(parsed.filter((p) => p.orderId === orderId && p.transport === 'http').length).toBeGreaterThanOrEqual(1);
+    // placeOrder's line carries the id of the order it made; createDownloadLink's its argument.
+    expect(parsed.filter((p) => p.orderId === orderId && p.transport === 'http').map((p) => p.operation)).toEqual(['placeOrder', 'createDownloadLink']);
     expect(parsed.filter((p) => p.orderId === orderId && p.transport === 'websocket').length).toBe(1);
     expect(parsed.filter((p) => p.orderId === orderId && typeof p.workerId === 'string').length).toBeGreaterThanOrEqual(1);
     const all = lines.join('');
