@@ -11,7 +11,7 @@ export type Logger = pino.Logger;
 export const REDACTED = '[redacted]';
 
 /** Field names that only ever hold secrets, at the top level or one object down. */
-const SECRET_FIELDS = ['authorization', 'secret', 'token', 'passphrase', 'password', 'linkSecret', 'signingKeyPassphrase', 'databaseUrl', 'appDatabaseUrl'];
+const SECRET_FIELDS = ['authorization', 'secret', 'token', 'passphrase', 'password', 'linkSecret', 'signingKeyPassphrase', 'databaseUrl', 'appDatabaseUrl', 'secretAccessKey'];
 
 const SECRET_PATTERNS: [RegExp, string][] = [
   // API keys: "sbk_" + 43 base64url characters (services/api-keys.ts).

@@ -28,10 +28,10 @@ test('levels below the configured one are not written', () => {
 
 test('secret fields are censored by name, and secret-shaped text anywhere is scrubbed', () => {
   const { logger, lines } = collecting();
-  logger.info({ authorization: `Bearer ${KEY}`, headers: { authorization: 'anything' }, secret: 'plain', linkSecret: 'plain2', db: 'postgres://app:hunter2@db:5432/x' }, `issued ${KEY} and link /downloads/${TOKEN}`);
+  logger.info({ authorization: `Bearer ${KEY}`, headers: { authorization: 'anything' }, secret: 'plain', linkSecret: 'plain2', s3: { secretAccessKey: 'plain3' }, db: 'postgres://app:hunter2@db:5432/x' }, `issued ${KEY} and link /downloads/${TOKEN}`);
   logger.error({ err: new Error(`bad key ${KEY}`) }, 'failed');
   const text = lines.join('');
-  for (const secret of [KEY, TOKEN, 'hunter2', 'plain', 'plain2', 'anything']) expect(text).not.toContain(secret);
+  for (const secret of [KEY, TOKEN, 'hunter2', 'plain', 'plain2', 'plain3', 'anything']) expect(text).not.toContain(secret);
   expect(text).toContain('postgres://app:[redacted]@db:5432/x');
   // The error's message survives, scrubbed.
   expect(JSON.parse(lines[1]).err.message).toBe('bad key sbk_[redacted]');
