@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { DeliveryDeps } from '../delivery/downloads';
 import type { OrderEventHub } from '../services/order-event-hub';
 import type { Principal } from '../services/principal';
+import type { ContentStore } from '../storage/content-store';
 import { OrderLoaders } from './order-loaders';
 
 export interface ResolverDeps {
@@ -12,6 +13,8 @@ export interface ResolverDeps {
   config: Config;
   hub: OrderEventHub;
   delivery: DeliveryDeps;
+  /** The image store (cohort deletion removes bytes from it). */
+  store: ContentStore;
 }
 
 export interface GraphQLContext extends ResolverDeps {

@@ -4,6 +4,7 @@ import { AgreementResolver } from './agreement';
 import { ApiKeyResolver } from './api-key';
 import { AuditResolver } from './audit';
 import { AuditCheckpointResolver } from './audit-checkpoint';
+import { CohortResolver } from './cohort';
 import { DownloadResolver } from './download.resolver';
 import { MemberResolver } from './member';
 import { ModelResolver } from './model';
@@ -13,4 +14,4 @@ import { PartnerResolver } from './partner';
 import { ProgressResolver } from './progress';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own resolver-class type
-export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, MemberResolver, ModelResolver, OrderResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];
+export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, MemberResolver, ModelResolver, OrderResolver, CohortResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];

@@ -6,6 +6,8 @@ import type { OrderProgress } from '../domain/order';
 import type { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { ImagePage, Page, ScopedOrders, scopedOrders } from '../services/order-access';
 import { progressOfOrders } from '../services/order-events';
+import { cohortDeletions } from '../services/order-lifecycle';
+import type { CohortDeletion } from '../domain/cohort-retention';
 import type { Principal } from '../services/principal';
 
 interface ImagesKey extends ImagePage {
@@ -51,6 +53,12 @@ export class OrderLoaders {
     },
     { cacheKeyFn: (o) => o.id },
   );
+
+  // Read with the order it belongs to (already scoped and audited by whoever loaded the order).
+  readonly cohortDeletion = new DataLoader<string, CohortDeletion | null>(async (ids) => {
+    const found = await cohortDeletions(this.ds, ids);
+    return ids.map((id) => found.get(id) ?? null);
+  });
 
   readonly progress = new DataLoader<string, OrderProgress | null>(async (ids) => {
     const found = await progressOfOrders(this.ds, ids);

@@ -15,6 +15,7 @@ import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
 import { startLeaseKeeper } from '../db/leases';
+import { startCohortSweeper } from '../services/cohort-expiry';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { systemCounts } from '../db/system-counts';
 import { asAppRole } from '../db/roles';
@@ -51,7 +52,7 @@ export interface ApiHandle {
   close(): Promise<void>;
 }
 
-const KNOWN_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUOTA_EXCEEDED', 'CONFLICT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED', ...LIMIT_CODES]);
+const KNOWN_CODES = new Set<string>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUOTA_EXCEEDED', 'CONFLICT', 'GONE', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED', ...LIMIT_CODES]);
 
 /** graphql-js's "Did you mean …?" hint names fields and types: schema details, like introspection. */
 const SUGGESTION = / ?Did you mean(.+?)\?$/;
@@ -95,8 +96,11 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
-  const delivery = await loadDeliveryDeps(config, ds, openContentStore(config));
-  const deps: ResolverDeps = { ds, config, hub, delivery };
+  const store = openContentStore(config);
+  const delivery = await loadDeliveryDeps(config, ds, store);
+  // Every API replica also deletes expired cohorts (one at a time).
+  const cohortSweeper = startCohortSweeper({ ds, store }, { intervalSeconds: config.cohortSweepSeconds, retentionSeconds: config.cohortRetentionSeconds, log });
+  const deps: ResolverDeps = { ds, config, hub, delivery, store };
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
   rateLimitPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
@@ -202,6 +206,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
       await revocations.close();
       await rateLimitPool.end();
       await leases.stop();
+      await cohortSweeper.stop();
       await hub.close();
       await ds.destroy();
     },

@@ -10,7 +10,7 @@ from .cohort import Cohort
 from .download import download_archive
 from .errors import ArchiveError, OrderFailedError, SynthBUSError
 from .objects import DownloadLink, Model, Order, ProgressEvent, PublicKey, Quote, _time
-from .operations import CANCEL_ORDER, CERTIFICATE_KEYS, CREATE_DOWNLOAD_LINK, MODELS, ORDER, ORDERS, PLACE_ORDER, QUOTE
+from .operations import CANCEL_ORDER, CERTIFICATE_KEYS, CREATE_DOWNLOAD_LINK, DELETE_COHORT, MODELS, ORDER, ORDERS, PLACE_ORDER, QUOTE
 from .progress import Progress
 from .subscription import follow
 from .transport import Transport
@@ -187,6 +187,12 @@ class Client:
     def cancel(self, order_id: str) -> Order:
         """Cancels a queued or running order (ConflictError ORDER_FINISHED if it already ended)."""
         return Order.from_json(self.execute(CANCEL_ORDER, {"id": order_id})["cancelOrder"])
+
+    def delete_cohort(self, order_id: str) -> Order:
+        """Deletes an ended order's cohort from the service (its images and archives; the order and
+        its certificate stay). Deleting again changes nothing; a queued or running order raises
+        ConflictError ORDER_ACTIVE (cancel it first). Downloads then raise GoneError."""
+        return Order.from_json(self.execute(DELETE_COHORT, {"orderId": order_id})["deleteCohort"])
 
     def follow(self, order_id: str, *, reconnect_attempts: int = 5) -> Iterator[ProgressEvent]:
         """Progress events over graphql-ws until the order completes, fails or is cancelled.

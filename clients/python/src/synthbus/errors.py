@@ -65,6 +65,10 @@ class ConflictError(APIError):
     """CONFLICT: the object is in a state that forbids this (e.g. cancelling a finished order)."""
 
 
+class GoneError(APIError):
+    """GONE: the cohort's images were deleted (reason COHORT_DELETED); the order and certificate remain."""
+
+
 _BY_CODE: Dict[str, type] = {
     "UNAUTHENTICATED": AuthenticationError,
     "FORBIDDEN": PermissionDeniedError,
@@ -72,6 +76,7 @@ _BY_CODE: Dict[str, type] = {
     "NOT_FOUND": NotFoundError,
     "QUOTA_EXCEEDED": QuotaExceededError,
     "CONFLICT": ConflictError,
+    "GONE": GoneError,
 }
 
 

@@ -112,6 +112,12 @@ class Order:
     created_at: Optional[datetime]
     started_at: Optional[datetime]
     finished_at: Optional[datetime]
+    #: When the service deletes the cohort's images; None while running, if kept until deleted, or once deleted.
+    cohort_expires_at: Optional[datetime] = None
+    #: When the cohort's images were deleted; None while they are kept.
+    cohort_deleted_at: Optional[datetime] = None
+    #: PARTNER_DELETED or EXPIRED; None while the images are kept.
+    cohort_deletion_reason: Optional[str] = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "Order":
@@ -131,6 +137,9 @@ class Order:
             created_at=_time(d.get("createdAt")),
             started_at=_time(d.get("startedAt")),
             finished_at=_time(d.get("finishedAt")),
+            cohort_expires_at=_time(d.get("cohortExpiresAt")),
+            cohort_deleted_at=_time(d.get("cohortDeletedAt")),
+            cohort_deletion_reason=d.get("cohortDeletionReason"),
         )
 
 

@@ -3,6 +3,7 @@
 ORDER_FIELDS = """
   id status modelId size counts { birads count } seed sampler steps guidance certificateId
   idempotencyKey failureReason createdAt startedAt finishedAt
+  cohortExpiresAt cohortDeletedAt cohortDeletionReason
 """
 
 PROGRESS_FIELDS = """
@@ -46,6 +47,8 @@ query Orders($after: String, $first: Int, $filter: OrderFilterInput) {{
 }}"""
 
 CANCEL_ORDER = f"mutation CancelOrder($id: ID!) {{ cancelOrder(id: $id) {{ {ORDER_FIELDS} }} }}"
+
+DELETE_COHORT = f"mutation DeleteCohort($orderId: ID!) {{ deleteCohort(orderId: $orderId) {{ {ORDER_FIELDS} }} }}"
 
 ORDER_PROGRESS = f"""
 subscription OrderProgress($orderId: ID!) {{
