@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, createClient } from 'graphql-ws';
+import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { WorkerHandle, startWorker } from '../../src/worker/worker';
 import { runCli } from '../cli/cli-helpers';
@@ -305,4 +306,37 @@ test('another partner sees none of it and can change none of it', async () => {
   ]);
   // The orderer is untouched by those attempts.
   expect((await gqlOk(stack.url, `{ members { name role } }`, {}, org.key)).members).toContainEqual({ name: 'Otto Orderer', role: 'ORDERER' });
+});
+
+test('two ADMINs demoting each other at once leave one ADMIN', async () => {
+  const lab = await createApprovedPartner(stack, 'Twin Admins Lab');
+  const { members } = await gqlOk(stack.url, '{ members { id } }', {}, lab.key);
+  const first = members[0].id as string;
+  const added = await gqlOk(stack.url, `mutation { addMember(input: { name: "Second", role: ADMIN }) { id } }`, {}, lab.key);
+  const second = added.addMember.id as string;
+  const issued = await gqlOk(stack.url, `mutation($m: ID) { issueApiKey(name: "second", scopes: [ACCOUNT], memberId: $m) { secret } }`, { m: second }, lab.key);
+  const demote = `mutation($m: ID!) { changeMemberRole(id: $m, role: VIEWER) { id } }`;
+  // Both demotions are made to wait on the members' rows until each has started, so that both run
+  // at once whatever the scheduling: only the service's own locking can then keep one ADMIN.
+  const holder = new PgClient({ connectionString: stack.databaseUrl });
+  // Outside the holder's transaction, which would see one frozen snapshot of pg_stat_activity.
+  const watcher = new PgClient({ connectionString: stack.databaseUrl });
+  await Promise.all([holder.connect(), watcher.connect()]);
+  let results: Awaited<ReturnType<typeof gql>>[];
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM members WHERE partner_id = $1 FOR UPDATE', [lab.partnerId]);
+    const both = Promise.all([gql(stack.url, demote, { m: second }, lab.key), gql(stack.url, demote, { m: first }, issued.issueApiKey.secret)]);
+    const waiting = `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%members%'`;
+    while ((await watcher.query<{ n: number }>(waiting)).rows[0].n < 2) await new Promise((r) => setTimeout(r, 20));
+    await holder.query('COMMIT');
+    results = await both;
+  } finally {
+    await Promise.all([holder.end(), watcher.end()]);
+  }
+  expect(results.filter((r) => !r.errors).length).toBe(1);
+  const refused = results.find((r) => r.errors);
+  expect(['LAST_ADMIN', 'ROLE_FORBIDS']).toContain(refused?.errors?.[0].extensions?.reason);
+  const after = await gqlOk(stack.url, 'query($id: ID!) { partner(id: $id) { members { role } } }', { id: lab.partnerId }, stack.adminKey);
+  expect(after.partner.members.filter((m: { role: string }) => m.role === 'ADMIN')).toHaveLength(1);
 });
