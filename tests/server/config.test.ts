@@ -18,4 +18,11 @@ describe('config reads every setting', () => {
   it.each(['9', '604801', '1.5', 'soon'])('refuses a link lifetime of %s seconds', (ttl) => {
     expect(() => loadConfig({ SYNTHBUS_LINK_TTL_SECONDS: ttl })).toThrow(`SYNTHBUS_LINK_TTL_SECONDS must be an integer from 10 to 604800, got "${ttl}"`);
   });
+
+  it('cohort retention: 90 days and an hourly sweep by default, 0 keeps cohorts until deleted, days in whole numbers', () => {
+    expect(loadConfig({})).toMatchObject({ cohortRetentionSeconds: 90 * 86400, cohortSweepSeconds: 3600 });
+    expect(loadConfig({ SYNTHBUS_COHORT_RETENTION_DAYS: '0', SYNTHBUS_COHORT_SWEEP_SECONDS: '60' })).toMatchObject({ cohortRetentionSeconds: 0, cohortSweepSeconds: 60 });
+    expect(() => loadConfig({ SYNTHBUS_COHORT_RETENTION_DAYS: '0.5' })).toThrow('SYNTHBUS_COHORT_RETENTION_DAYS must be an integer from 0 to 36500, got "0.5"');
+    expect(() => loadConfig({ SYNTHBUS_COHORT_SWEEP_SECONDS: '0' })).toThrow('SYNTHBUS_COHORT_SWEEP_SECONDS must be an integer >= 1, got "0"');
+  });
 });
