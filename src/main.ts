@@ -143,7 +143,8 @@ async function main(argv: string[]): Promise<void> {
   const [cmd, sub] = argv;
   switch (cmd) {
     case 'start':
-      return start(config);
+      // A developer's machine: webhooks to a local receiver over plain http, unless set otherwise.
+      return start({ ...config, webhooks: { ...config.webhooks, allowLoopbackHttp: config.webhooks.allowLoopbackHttp ?? true } });
     case 'api': {
       const api = await startApi(config, appUrl(config), logger);
       onShutdown([api.close]);

@@ -1,28 +1,9 @@
 // The key that signs download links: from config when set, otherwise generated once into the
 // data dir (mode 0600) so links survive restarts and every api replica sharing the dir agrees.
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { loadOrCreateSecret } from './secret-file';
 
 export const LINK_SECRET_FILE = 'download-link.key';
-const MIN_BYTES = 32;
 
-export async function loadLinkSecret(opts: { configured?: string; dataDir: string }): Promise<Buffer> {
-  if (opts.configured !== undefined && opts.configured !== '') {
-    const secret = Buffer.from(opts.configured, 'utf8');
-    if (secret.length < MIN_BYTES) {
-      throw new Error(`the download link secret must be at least ${MIN_BYTES} bytes (got ${secret.length})`);
-    }
-    return secret;
-  }
-  const path = join(opts.dataDir, LINK_SECRET_FILE);
-  await fs.mkdir(opts.dataDir, { recursive: true });
-  try {
-    await fs.writeFile(path, randomBytes(MIN_BYTES).toString('base64'), { flag: 'wx', mode: 0o600 });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-  }
-  const secret = Buffer.from((await fs.readFile(path, 'utf8')).trim(), 'base64');
-  if (secret.length < MIN_BYTES) throw new Error(`${path} holds a download link secret shorter than ${MIN_BYTES} bytes`);
-  return secret;
+export function loadLinkSecret(opts: { configured?: string; dataDir: string }): Promise<Buffer> {
+  return loadOrCreateSecret({ ...opts, file: LINK_SECRET_FILE, what: 'download link secret' });
 }

@@ -5,6 +5,8 @@ import type { Config } from '../config';
 import type { DeliveryDeps } from '../delivery/downloads';
 import type { OrderEventHub } from '../services/order-event-hub';
 import type { Principal } from '../services/principal';
+import type { SecretBox } from '../services/secret-box';
+import type { WebhookUrlPolicy } from '../domain/webhook-url';
 import type { ContentStore } from '../storage/content-store';
 import { OrderLoaders } from './order-loaders';
 
@@ -15,6 +17,8 @@ export interface ResolverDeps {
   delivery: DeliveryDeps;
   /** The image store (cohort deletion removes bytes from it). */
   store: ContentStore;
+  /** Seals webhook signing secrets; which endpoint URLs are allowed. */
+  webhooks: { box: SecretBox; policy: WebhookUrlPolicy };
 }
 
 export interface GraphQLContext extends ResolverDeps {

@@ -12,6 +12,7 @@ import { OperationsResolver, OrderStallResolver } from './operations';
 import { OrderResolver } from './order';
 import { PartnerResolver } from './partner';
 import { ProgressResolver } from './progress';
+import { WebhookResolver } from './webhook';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- type-graphql's own resolver-class type
-export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, MemberResolver, ModelResolver, OrderResolver, CohortResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver];
+export const resolvers: NonEmptyArray<Function> = [PartnerResolver, AgreementResolver, ApiKeyResolver, MemberResolver, ModelResolver, OrderResolver, CohortResolver, ProgressResolver, AuditResolver, AuditCheckpointResolver, DownloadResolver, OperationsResolver, OrderStallResolver, WebhookResolver];

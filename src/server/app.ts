@@ -21,6 +21,8 @@ import { systemCounts } from '../db/system-counts';
 import { asAppRole } from '../db/roles';
 import { loadDeliveryDeps } from '../delivery/delivery-deps';
 import { mountDownloads } from '../delivery/download-route';
+import { startWebhookDispatcher } from '../delivery/webhook-dispatcher';
+import { loadWebhookSettings } from '../delivery/webhook-settings';
 import { mountPlayground } from '../playground/route';
 import { mountHealth } from './health';
 import { Logger, lineLog, silentLogger } from '../log/logger';
@@ -100,7 +102,8 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const delivery = await loadDeliveryDeps(config, ds, store);
   // Every API replica also deletes expired cohorts (one at a time).
   const cohortSweeper = startCohortSweeper({ ds, store }, { intervalSeconds: config.cohortSweepSeconds, retentionSeconds: config.cohortRetentionSeconds, log });
-  const deps: ResolverDeps = { ds, config, hub, delivery, store };
+  const webhooks = await loadWebhookSettings(config);
+  const deps: ResolverDeps = { ds, config, hub, delivery, store, webhooks: { box: webhooks.box, policy: webhooks.policy } };
   const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
   rateLimitPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
@@ -126,6 +129,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   });
   await revocations.start();
   const checkpointing = await startCheckpointing(ds, config, log);
+  const dispatcher = startWebhookDispatcher(ds, { ...webhooks, log });
 
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
@@ -202,6 +206,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
     deps,
     close: async () => {
       await apollo.stop();
+      await dispatcher.stop();
       checkpointing.stop();
       await revocations.close();
       await rateLimitPool.end();

@@ -1,7 +1,12 @@
 // Order progress events. Writers NOTIFY inside their transaction, so an event is heard only once
 // the change it reports is committed; every API process LISTENs and forwards to subscribers.
+// Changes of state (and stalls) also queue a delivery to each subscribed webhook, in the same
+// transaction: an event committed always has its deliveries (docs/webhooks.md).
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { ClassCount, OrderEvent, OrderEventType, OrderProgress, OrderStatus } from '../domain/order';
+import { isWebhookEvent, webhookPayload } from '../domain/webhook';
+import { enqueueWebhookDeliveries } from '../db/webhook-queue';
 
 export const ORDER_EVENTS_CHANNEL = 'synthbus_order_events';
 
@@ -56,9 +61,12 @@ export async function publishOrderEvent(
   extra: Pick<OrderEvent, 'index' | 'birads' | 'nnDistance' | 'stalledBecause'> = {},
   unrecordedRejections = 0,
 ): Promise<OrderEvent | null> {
+  // A webhook event and its deliveries commit together: a caller outside a transaction gets one.
+  if (isWebhookEvent(type) && m instanceof DataSource) return m.transaction((t) => publishOrderEvent(t, orderId, type, extra, unrecordedRejections));
   const progress = await orderProgress(m, orderId);
   if (!progress) return null;
   const event: OrderEvent = { ...progress, rejected: progress.rejected + unrecordedRejections, ...extra, type, at: new Date().toISOString() };
   await m.query('SELECT pg_notify($1, $2)', [ORDER_EVENTS_CHANNEL, JSON.stringify(event)]);
+  if (isWebhookEvent(event.type)) await enqueueWebhookDeliveries(m, orderId, event.type, JSON.stringify(webhookPayload(randomUUID(), { ...event, type: event.type })));
   return event;
 }

@@ -57,8 +57,9 @@ export interface StackOptions {
 
 /** Settings that make tests quick: small shards, fast lost-lease recovery. */
 export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({});
   return {
-    ...loadConfig({}),
+    ...base,
     port: 0,
     workerPort: 0,
     dataDir,
@@ -68,6 +69,8 @@ export function testConfig(dataDir: string, overrides: Partial<Config> = {}): Co
     batchSize: 2,
     heartbeatSeconds: 1,
     leaseSeconds: 6,
+    // Test receivers listen on 127.0.0.1 over plain http, as under `npm start`.
+    webhooks: { ...base.webhooks, allowLoopbackHttp: true },
     ...overrides,
   };
 }
