@@ -17,7 +17,8 @@ from .progress import Progress
 from .transport import Transport
 
 #: Statuses whose GraphQL-shaped body says why the link or key was refused.
-REFUSED = (400, 401, 403, 404, 409)
+# 410: the cohort was deleted after the link was issued (GoneError names when and why).
+REFUSED = (400, 401, 403, 404, 409, 410)
 
 
 def _size(path: Path) -> int:
