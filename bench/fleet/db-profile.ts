@@ -3,6 +3,15 @@
 // for (pg_stat_activity every 50 ms: a lock, the WAL, I/O, or nothing, i.e. running).
 import { Client } from 'pg';
 
+/** A statement's first 45 and last 25 characters, whitespace collapsed (SQL over `query`). */
+const SHORT_QUERY = `(SELECT CASE WHEN length(q) > 75 THEN left(q, 45) || '…' || right(q, 25) ELSE q END FROM (SELECT regexp_replace(query, '\\s+', ' ', 'g') AS q) x)`;
+
+/** The same for a statement's text in JavaScript. */
+export function shortQuery(query: string): string {
+  const q = query.replace(/\s+/g, ' ').trim();
+  return q.length > 75 ? `${q.slice(0, 45)}…${q.slice(-25)}` : q;
+}
+
 /** Loads pg_stat_statements into a server started with it in shared_preload_libraries. */
 export async function enableStatements(url: string): Promise<void> {
   const c = new Client({ connectionString: url });
@@ -42,9 +51,10 @@ export interface DbProfile {
 }
 
 /** Resets the statistics and samples waits until stop(), which returns the run's profile. */
-export async function profile(url: string): Promise<{ stop(): Promise<DbProfile> }> {
+export async function profile(url: string): Promise<{ backendPid: number; stop(): Promise<DbProfile> }> {
   const c = new Client({ connectionString: url });
   await c.connect();
+  const backendPid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
   await c.query('SELECT pg_stat_statements_reset()');
   const waits = new Map<string, number>();
   let samples = 0;
@@ -52,7 +62,9 @@ export async function profile(url: string): Promise<{ stop(): Promise<DbProfile>
   const sampler = (async () => {
     while (sampling) {
       const { rows } = await c.query<{ w: string; n: number }>(
-        `SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, 'running') AS w, count(*)::int AS n
+        // A lock wait also names the statement that waits (its start and end: FOR UPDATE shows).
+        `SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, 'running')
+                || CASE WHEN wait_event_type = 'Lock' THEN ' (' || ${SHORT_QUERY} || ')' ELSE '' END AS w, count(*)::int AS n
            FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1`,
       );
       samples++;
@@ -61,6 +73,8 @@ export async function profile(url: string): Promise<{ stop(): Promise<DbProfile>
     }
   })();
   return {
+    /** The sampler's own backend (not the product's work). */
+    backendPid,
     async stop(): Promise<DbProfile> {
       sampling = false;
       await sampler;
@@ -70,7 +84,7 @@ export async function profile(url: string): Promise<{ stop(): Promise<DbProfile>
           ORDER BY total_exec_time DESC`,
       );
       await c.end();
-      const statements = rows.map((r) => ({ query: r.query.replace(/\s+/g, ' ').trim(), calls: Number(r.calls), totalMs: r.total, meanMs: r.mean }));
+      const statements = rows.map((r) => ({ query: shortQuery(r.query), calls: Number(r.calls), totalMs: r.total, meanMs: r.mean }));
       return { statements, totalMs: statements.reduce((a, s) => a + s.totalMs, 0), waits, samples };
     },
   };

@@ -47,17 +47,19 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** Every process named `name` (e.g. postgres) by pid. */
-export function pidsNamed(name: string): number[] {
-  return fs
+/** A process and its children (e.g. a postmaster and its backends), by pid. */
+export function withChildren(parent: number): number[] {
+  const children = fs
     .readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .filter((d) => {
       try {
-        return fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === name;
+        // The parent's pid is the 2nd field after the parenthesised command name.
+        return Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === parent;
       } catch {
         return false;
       }
     })
     .map(Number);
+  return [parent, ...children];
 }
