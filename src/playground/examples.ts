@@ -119,4 +119,22 @@ mutation Download($orderId: ID!) {
     variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
     headers: AUTH('KEY_FROM_STEP_3'),
   },
+  {
+    query: `# 10. For scripts and pipelines: have order changes POSTed to your HTTPS endpoint, signed
+# (docs/webhooks.md). Keep the returned secret: it is shown once. Then see each delivery's attempts.
+mutation RegisterWebhook {
+  registerWebhook(input: { url: "https://hooks.example.org/synthbus", events: [COMPLETED, FAILED] }) {
+    webhook { id url events }
+    secret
+  }
+}
+
+query Deliveries($webhookId: ID!) {
+  webhookDeliveries(webhookId: $webhookId, first: 10) {
+    edges { node { event orderId state attemptCount nextAttemptAt attempts { at statusCode error } } }
+  }
+}`,
+    variables: JSON.stringify({ webhookId: 'WEBHOOK_ID' }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
 ];
