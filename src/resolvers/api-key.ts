@@ -10,7 +10,7 @@ import type { GraphQLContext } from './context';
 @Resolver()
 export class ApiKeyResolver {
   @Authorized<Grant>('ADMIN', 'account:any-status')
-  @Query(() => [ApiKey], { description: "The caller's keys, revoked ones included, oldest first (admins: the admin keys). Needs the ACCOUNT scope." })
+  @Query(() => [ApiKey], { description: "Your organisation's keys, every member's (ApiKey.memberId says whose), revoked ones included, oldest first (admins: the admin keys). Needs the ACCOUNT scope (ADMIN members)." })
   apiKeys(@Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     return listKeys(ctx.ds, who.partnerId);
   }
@@ -31,7 +31,7 @@ export class ApiKeyResolver {
 
   @Authorized<Grant>('ADMIN', 'account:any-status')
   @Mutation(() => ApiKey, { description: 'Revoke a key at once. Revoking twice is harmless; a revoked key stays listed.' })
-  revokeApiKey(@Arg('id', () => ID, { description: 'The key to revoke (ApiKey.id): one of your own (admins: any).' }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
+  revokeApiKey(@Arg('id', () => ID, { description: "The key to revoke (ApiKey.id): one of your organisation's (admins: any)." }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
     return revokeKey(ctx.ds, who, id);
   }
 }
