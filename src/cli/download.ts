@@ -80,7 +80,8 @@ export async function downloadArchive(r: DownloadRequest): Promise<{ bytes: numb
       continue;
     }
     const status = res.statusCode ?? 0;
-    if (status === 403 || status === 401 || status === 404 || status === 409) {
+    // 410: the cohort was deleted after the link was issued; the message names when and why.
+    if (status === 403 || status === 401 || status === 404 || status === 409 || status === 410) {
       const why = await refusal(res);
       if (why.reason === 'LINK_EXPIRED') {
         url = await newLink(r);

@@ -4,7 +4,12 @@
 // A cohort's lifecycle over real HTTP (issue 12): its expiry is shown, the partner deletes it
 // (images gone, links and downloads GONE, order and certificate kept, audited, idempotent, no one
 // else may), the sweeper deletes an expired one, and bytes another order still files survive.
+import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
+import { ApiClient } from '../../src/cli/api';
+import { downloadArchive } from '../../src/cli/download';
+import { progressBar } from '../../src/cli/progress';
 import { completedOrder, downloadLink, authorized, firstModel } from '../delivery/cohort-helpers';
 import { createApprovedPartner, gql, gqlOk, startTestStack, TestPartner, TestStack } from '../helpers/stack';
 
@@ -169,4 +174,18 @@ test('bytes another live order still files survive the deletion, and go with the
   expect((await res.arrayBuffer()).byteLength).toBe(Number(res.headers.get('content-length')));
   await deleteCohort(theirs, b.key);
   expect(await stored([shared])).toEqual([false]);
+});
+
+test('the CLI names the deletion when a link issued before it is used (the cohort went mid-pull)', async () => {
+  const orderId = await completedOrder(stack, a.key, 2);
+  const stale = await downloadLink(stack, a.key, orderId, 'ZIP');
+  await deleteCohort(orderId, a.key);
+  // The API client as the CLI uses it, but handing out the link issued before the deletion.
+  class StaleLinkApi extends ApiClient {
+    override async request<T>(): Promise<T> {
+      return { createDownloadLink: { url: stale } } as T;
+    }
+  }
+  const pull = downloadArchive({ api: new StaleLinkApi(stack.url, a.key), orderId, format: 'zip', target: path.join(os.tmpdir(), `synthbus-${orderId}.zip`), progress: progressBar('dl', { write: () => undefined }) });
+  await expect(pull).rejects.toThrow(`download refused: The cohort of order ${orderId} was deleted on `);
 });
