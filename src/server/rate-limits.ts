@@ -57,6 +57,11 @@ export class RateLimits {
     /** Hears each refusal (the API counts them). */
     private readonly onRefused: (limit: RateLimitName) => void = () => undefined,
   ) {
+    // A counter is not a record: its commits need not wait for the WAL flush. Otherwise every
+    // request of a key holds the key's counter row through an fsync, and the requests of one key
+    // queue one fsync at a time (issue 15). A database crash may forget the last fraction of a
+    // second of counts. A failed SET leaves a broken connection, which the next query reports.
+    pool.on('connect', (client) => void client.query('SET synchronous_commit = off').catch(() => undefined));
     this.perKey = limiter(pool, 'key', config.perKeyPerMinute);
     this.anonymous = limiter(pool, 'anon', config.anonymousPerMinute);
     this.failedAuth = limiter(pool, 'authfail', config.failedAuthPerMinute);
