@@ -42,7 +42,7 @@ export function listMembers(ds: DataSource, partnerId: string, includeRemoved: b
 }
 
 export function addMember(ds: DataSource, who: PartnerPrincipal, n: NewMember): Promise<MemberEntity> {
-  return ds.transaction((m) => insertMember(m, who.partnerId, n));
+  return insertMember(ds.manager, who.partnerId, n);
 }
 
 /**
