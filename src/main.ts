@@ -170,8 +170,11 @@ async function main(argv: string[]): Promise<void> {
         const r = await verifyWithKey(ds, checkpointFiles(config));
         await ds.destroy();
         const signed = r.checkpoint ? `signed head seq ${r.checkpoint.seq} (${r.checkpoint.signedAt}) matched, ${r.unsigned} entries after it` : 'no signed head';
-        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}; ${signed}; entry MACs ${r.macsChecked ? 'checked' : 'not checked (no key file)'}`);
-        log(`audit chain BROKEN at seq ${r.break?.seq}: ${r.break?.reason} (${r.entries} entries verified before it)`);
+        // Read entries wait a few ms before the API chains them (audit/pending.ts): listed, not a break.
+        const pending = r.pending ? `${r.pending} entries pending, not chained yet (oldest at ${r.oldestPendingAt?.toISOString()})` : 'no entries pending';
+        if (r.ok) return log(`audit chain OK: ${r.entries} entries, head ${r.lastHash}; ${signed}; entry MACs ${r.macsChecked ? 'checked' : 'not checked (no key file)'}; ${pending}`);
+        if (r.break) log(`audit chain BROKEN at seq ${r.break.seq}: ${r.break.reason} (${r.entries} entries verified before it)`);
+        if (r.pendingProblem) log(`audit log BROKEN: ${r.pendingProblem}`);
         process.exitCode = 1;
       });
     }

@@ -37,6 +37,7 @@ import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/conte
 import { OrderEventHub } from '../services/order-event-hub';
 import type { Principal } from '../services/principal';
 import { openContentStore } from '../storage/open-content-store';
+import { startChaining } from './audit-chainer';
 import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
 import { guardInputs } from './input-guard';
@@ -130,6 +131,8 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   await revocations.start();
   const checkpointing = await startCheckpointing(ds, config, log);
   const dispatcher = startWebhookDispatcher(ds, { ...webhooks, log });
+  // After the MAC key is set: the chainer MACs the entries it links.
+  const chaining = startChaining(ds, log);
 
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
@@ -207,6 +210,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
     close: async () => {
       await apollo.stop();
       await dispatcher.stop();
+      await chaining.stop();
       checkpointing.stop();
       await revocations.close();
       await rateLimitPool.end();

@@ -1,9 +1,10 @@
 // Data-layer authorization: every read of an order, its images or its certificate goes through
 // scopedOrders(principal), which only ever queries the caller's own rows (admins: all rows) and
-// writes the read to the audit log. Another partner's order is NOT_FOUND: existence is not revealed.
+// writes the read to the audit log (as a pending entry, chained soon after: audit/pending.ts).
+// Another partner's order is NOT_FOUND: existence is not revealed.
 import DataLoader from 'dataloader';
 import { DataSource, In } from 'typeorm';
-import { appendAudit } from '../audit/log';
+import { pendingAudit } from '../audit/pending';
 import type { OrderStatus } from '../domain/order';
 import { isUuid } from '../domain/uuid';
 import { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
@@ -75,7 +76,8 @@ export class ScopedOrders {
   }
 
   private audit(action: string, targetType: string, targetId: string, detail: Record<string, unknown> = {}, outcome: 'ok' | 'denied' = 'ok') {
-    return appendAudit(this.ds, { ...auditActor(this.who), action, targetType, targetId, detail, outcome });
+    // Off the chain's lock: pending.ts (the read waits only for its entry's INSERT).
+    return pendingAudit(this.ds).write({ ...auditActor(this.who), action, targetType, targetId, detail, outcome });
   }
 
   /** The order if the caller may see it; NOT_FOUND otherwise. Not audited (internal use). */
