@@ -25,4 +25,14 @@ describe('config reads every setting', () => {
     expect(() => loadConfig({ SYNTHBUS_COHORT_RETENTION_DAYS: '0.5' })).toThrow('SYNTHBUS_COHORT_RETENTION_DAYS must be an integer from 0 to 36500, got "0.5"');
     expect(() => loadConfig({ SYNTHBUS_COHORT_SWEEP_SECONDS: '0' })).toThrow('SYNTHBUS_COHORT_SWEEP_SECONDS must be an integer >= 1, got "0"');
   });
+
+  it('webhooks: loopback http decided by the command when unset, a generated key, 20 attempts backing off 1 s to 1 h, 10 s per attempt', () => {
+    expect(loadConfig({}).webhooks).toEqual({ allowLoopbackHttp: null, secretKey: undefined, maxAttempts: 20, retryBaseSeconds: 1, retryMaxSeconds: 3600, timeoutSeconds: 10 });
+    const c = loadConfig({ SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP: 'false', SYNTHBUS_WEBHOOK_SECRET_KEY: 'k'.repeat(32), SYNTHBUS_WEBHOOK_MAX_ATTEMPTS: '3', SYNTHBUS_WEBHOOK_RETRY_BASE_SECONDS: '5', SYNTHBUS_WEBHOOK_RETRY_MAX_SECONDS: '60', SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS: '2' });
+    expect(c.webhooks).toEqual({ allowLoopbackHttp: false, secretKey: 'k'.repeat(32), maxAttempts: 3, retryBaseSeconds: 5, retryMaxSeconds: 60, timeoutSeconds: 2 });
+    expect(loadConfig({ SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP: 'yes' }).webhooks.allowLoopbackHttp).toBe(true);
+    expect(() => loadConfig({ SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP: 'sometimes' })).toThrow('SYNTHBUS_WEBHOOK_ALLOW_LOOPBACK_HTTP must be true or false, got "sometimes"');
+    expect(() => loadConfig({ SYNTHBUS_WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow('SYNTHBUS_WEBHOOK_MAX_ATTEMPTS must be an integer from 1 to 100, got "0"');
+    expect(() => loadConfig({ SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS: '301' })).toThrow('SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS must be an integer from 1 to 300, got "301"');
+  });
 });
