@@ -82,21 +82,39 @@ export async function revokeKey(ds: DataSource, who: Principal, keyId: string): 
 }
 
 /** Resolves a bearer token to a principal, or throws UNAUTHENTICATED saying why. */
+interface KeyLookup {
+  id: string;
+  role: ApiKeyEntity['role'];
+  scopes: Scope[];
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  partner_id: string | null;
+  partner_status: PartnerEntity['status'] | null;
+  member_id: string | null;
+  member_name: string | null;
+  member_role: MemberEntity['role'] | null;
+}
+
+// The key with its partner and member in one round trip: this runs on every request and WebSocket
+// operation (a suspension, a revocation or a role change applies to the next call).
+const KEY_LOOKUP = `
+  SELECT k.id, k.role, k.scopes, k.last_used_at, k.revoked_at, k.partner_id, p.status AS partner_status,
+         m.id AS member_id, m.name AS member_name, m.role AS member_role
+    FROM api_keys k LEFT JOIN partners p ON p.id = k.partner_id LEFT JOIN members m ON m.id = k.member_id
+   WHERE k.token_hash = $1`;
+
 export async function authenticateToken(ds: DataSource, token: string): Promise<Principal> {
   if (!token.startsWith(TOKEN_PREFIX)) throw unauthenticated('MALFORMED_API_KEY', 'That is not a SynthBUS API key (they start with "sbk_").');
-  const key = await ds.getRepository(ApiKeyEntity).findOneBy({ tokenHash: hashToken(token) });
+  const [key] = (await ds.query(KEY_LOOKUP, [hashToken(token)])) as KeyLookup[];
   if (!key) throw unauthenticated('UNKNOWN_API_KEY', 'This API key is not valid.');
-  if (key.revokedAt) throw unauthenticated('REVOKED_API_KEY', `This API key was revoked on ${key.revokedAt.toISOString()}.`);
+  if (key.revoked_at) throw unauthenticated('REVOKED_API_KEY', `This API key was revoked on ${key.revoked_at.toISOString()}.`);
   // Coarse last-use tracking; one write per key per minute at most.
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
+  if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > 60_000) {
     await ds.getRepository(ApiKeyEntity).update({ id: key.id }, { lastUsedAt: new Date() });
   }
   if (key.role === 'ADMIN') return { role: 'ADMIN', keyId: key.id, partnerId: null, member: null, scopes: [...PARTNER_SCOPES], partnerStatus: 'APPROVED' };
-  // Both read on every request and WebSocket operation: a suspension or a role change applies to the next call.
-  const [partner, m] = await Promise.all([
-    ds.getRepository(PartnerEntity).findOneByOrFail({ id: key.partnerId as string }),
-    ds.getRepository(MemberEntity).findOneByOrFail({ id: key.memberId as string }),
-  ]);
-  const member = { id: m.id, name: m.name, role: m.role };
-  return { role: 'PARTNER', keyId: key.id, partnerId: partner.id, member, scopes: scopesInEffect(key.scopes, m.role), partnerStatus: partner.status };
+  // Foreign keys make these present; a partner key without them is a broken database.
+  if (!key.partner_id || !key.partner_status || !key.member_id || key.member_name === null || !key.member_role) throw new Error(`API key ${key.id} has no partner or member row`);
+  const member = { id: key.member_id, name: key.member_name, role: key.member_role };
+  return { role: 'PARTNER', keyId: key.id, partnerId: key.partner_id, member, scopes: scopesInEffect(key.scopes, key.member_role), partnerStatus: key.partner_status };
 }
