@@ -10,13 +10,15 @@ type Db = DataSource | EntityManager;
 
 /**
  * One delivery of the event to each of the order's partner's webhooks subscribed to it, due now
- * (in the caller's transaction). `body` is the exact JSON every endpoint receives.
+ * (in the caller's transaction). `body` is the exact JSON every endpoint receives. A partner that
+ * is not approved (suspended) is sent nothing new, as it may read nothing through the API.
  */
 export async function enqueueWebhookDeliveries(m: Db, orderId: string, event: WebhookEvent, body: string): Promise<number> {
   const [, n] = (await m.query(
     `INSERT INTO webhook_deliveries (webhook_id, order_id, event, body, next_attempt_at)
      SELECT w.id, o.id, $2, $3, now()
-       FROM orders o JOIN webhooks w ON w.partner_id = o.partner_id
+       FROM orders o JOIN partners p ON p.id = o.partner_id AND p.status = 'APPROVED'
+            JOIN webhooks w ON w.partner_id = o.partner_id
       WHERE o.id = $1 AND $2 = ANY(w.events)`,
     [orderId, event, body],
   )) as [unknown, number];

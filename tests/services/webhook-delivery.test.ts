@@ -71,6 +71,13 @@ test('a delivery exists exactly when its event committed, and only for subscribe
   // Progress events that are not state changes reach no webhook.
   await publishOrderEvent(ds, orderId, 'IMAGE_DELIVERED', { index: 0, birads: 3, nnDistance: 0.5 });
   expect(await count(all, 'IMAGE_DELIVERED')).toBe(0);
+  // A suspended partner is sent nothing new.
+  await gqlOk(stack.url, 'mutation($id: ID!) { suspendPartner(id: $id, reason: "audit") { status } }', { id: partner.partnerId }, stack.adminKey);
+  await publishOrderEvent(ds, orderId, 'STALLED', { stalledBecause: 'still unavailable' });
+  expect(await count(all, 'STALLED')).toBe(1);
+  await gqlOk(stack.url, 'mutation($id: ID!) { reinstatePartner(id: $id) { status } }', { id: partner.partnerId }, stack.adminKey);
+  await publishOrderEvent(ds, orderId, 'STALLED', { stalledBecause: 'unavailable again' });
+  expect(await count(all, 'STALLED')).toBe(2);
   await gqlOk(stack.url, 'mutation($id: ID!) { deleteWebhook(id: $id) { id } }', { id: all }, partner.key);
   await gqlOk(stack.url, 'mutation($id: ID!) { deleteWebhook(id: $id) { id } }', { id: completedOnly }, partner.key);
 });
