@@ -142,15 +142,19 @@ export async function webhookDeliveries(ds: DataSource, partnerId: string, webho
   const limit = pageSize(first);
   const [owned] = (await ds.query('SELECT id FROM webhooks WHERE id = $1 AND partner_id = $2', [checkedId(webhookId), partnerId])) as { id: string }[];
   if (!owned) throw notFound('webhook', webhookId);
-  if (after !== null && after !== undefined && !UUID.test(after)) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned.`);
+  let from: { created_at: Date; id: string } | null = null;
+  if (after !== null && after !== undefined) {
+    // The cursor is a delivery of this webhook: anything else (another webhook's, made up) is refused.
+    [from] = UUID.test(after) ? ((await ds.query('SELECT created_at, id FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2', [after, webhookId])) as { created_at: Date; id: string }[]) : [];
+    if (!from) throw badInput('after', 'CURSOR_INVALID', `"${after}" is not a cursor this API returned for this webhook.`);
+  }
   const rows = (await ds.query(
     `SELECT id, webhook_id, event, order_id, state, attempt_count, attempts, next_attempt_at, created_at, finished_at
        FROM webhook_deliveries d
-      WHERE d.webhook_id = $1
-        AND ($2::uuid IS NULL OR (d.created_at, d.id) < (SELECT a.created_at, a.id FROM webhook_deliveries a WHERE a.id = $2 AND a.webhook_id = $1))
+      WHERE d.webhook_id = $1 AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2, $3::uuid))
       ORDER BY d.created_at DESC, d.id DESC
-      LIMIT $3`,
-    [webhookId, after ?? null, limit + 1],
+      LIMIT $4`,
+    [webhookId, from?.created_at ?? null, from?.id ?? null, limit + 1],
   )) as DeliveryRow[];
   const items = rows.slice(0, limit).map(deliveryOf);
   return {

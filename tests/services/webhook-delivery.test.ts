@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { publishOrderEvent } from '../../src/services/order-events';
-import { TestPartner, TestStack, createApprovedPartner, gqlOk, startTestStack } from '../helpers/stack';
+import { TestPartner, TestStack, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
 let partner: TestPartner;
@@ -88,6 +88,12 @@ test('a delivery that keeps failing stops after the configured attempts, each at
   const orderId = await placeOrder();
   await until(async () => (await deliveries(failing))[0]?.state === 'FAILED' && (await deliveries(unreachable))[0]?.state === 'FAILED');
   expect(await deliveries(failing)).toEqual([{ event: 'QUEUED', orderId, state: 'FAILED', attemptCount: 2, nextAttemptAt: null, finishedAt: expect.any(String), attempts: [{ statusCode: 500, error: null }, { statusCode: 500, error: null }] }]);
+  // Paging: a cursor must be one of this webhook's deliveries.
+  const firstPage = await gqlOk(stack.url, 'query($id: ID!) { webhookDeliveries(webhookId: $id, first: 1) { pageInfo { endCursor } } }', { id: failing }, partner.key);
+  const foreign = await gql(stack.url, 'query($id: ID!, $after: String) { webhookDeliveries(webhookId: $id, after: $after) { totalCount } }', { id: unreachable, after: firstPage.webhookDeliveries.pageInfo.endCursor }, partner.key);
+  expect(foreign.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CURSOR_INVALID', field: 'after' });
+  const madeUp = await gql(stack.url, 'query($id: ID!) { webhookDeliveries(webhookId: $id, after: "nonsense") { totalCount } }', { id: failing }, partner.key);
+  expect(madeUp.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'CURSOR_INVALID', field: 'after' });
   const [gone] = await deliveries(unreachable);
   expect(gone).toMatchObject({ state: 'FAILED', attemptCount: 2 });
   expect(gone.attempts).toEqual([{ statusCode: null, error: expect.stringContaining('ECONNREFUSED') }, { statusCode: null, error: expect.stringContaining('ECONNREFUSED') }]);
