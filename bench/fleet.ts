@@ -217,6 +217,7 @@ async function main(): Promise<void> {
     table(sleeping, (n) => (n * 1000 * batch) / sleepMs);
     for (const r of sleeping) report(r, top);
 
+    if (realWorkerCounts.length === 0) return;
     console.log(`\nREAL TINY MODEL (CPU, default steps): ${realImages} images per order. With ${os.cpus().length} CPUs, CPU-bound scaling is capped by the cores: workers share them.\n`);
     const real: Run[] = [];
     for (const n of realWorkerCounts) real.push(await runOrder(fleet, 'real', n, realImages, 0));

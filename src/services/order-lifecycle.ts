@@ -162,11 +162,13 @@ function certificateInput(o: OrderEntity, images: ImagePrivacyRecord[], complete
 /**
  * RUNNING → COMPLETED (or FAILED when the cohort-level privacy check fails) once every image is
  * recorded: certifies the cohort and stores the certificate in the same transaction. The order row
- * is locked, so of several workers finishing shards at once exactly one certifies.
+ * is locked, so of several workers finishing shards at once exactly one certifies. FOR NO KEY
+ * UPDATE, not FOR UPDATE: other shards' image inserts (their foreign key takes FOR KEY SHARE on
+ * this row) go on meanwhile (with FOR UPDATE they waited at every shard's end: docs/performance.md).
  */
 export function finishIfComplete(db: Db, orderId: string, certify: (input: CohortCertificateInput) => SignedCertificate): Promise<void> {
   return inTransaction(db, async (m) => {
-    const o = await m.getRepository(OrderEntity).findOne({ where: { id: orderId }, lock: { mode: 'pessimistic_write' } });
+    const o = await m.getRepository(OrderEntity).findOne({ where: { id: orderId }, lock: { mode: 'for_no_key_update' } });
     if (!o || o.status !== OrderStatus.RUNNING) return;
     const rows = (await m.query('SELECT record FROM order_images WHERE order_id = $1 ORDER BY idx', [orderId])) as { record: ImagePrivacyRecord }[];
     if (rows.length < o.size) return;

@@ -72,6 +72,30 @@ test('cancel ends a queued order once; finishing a cancelled order does nothing'
   expect(await eventsOf(id)).toEqual(['QUEUED', 'CANCELLED']);
 });
 
+// bench/fleet.ts found a shard's end holding the order row FOR UPDATE, which every image INSERT's
+// foreign-key check (FOR KEY SHARE on that row) waited for: 34 ms per shard end at 8 workers.
+test('finishIfComplete locks out other finishers but not the image inserts of other shards', async () => {
+  const id = await placeOrder();
+  await lifecycle.start(stack.api.deps.ds, id);
+  const holder = stack.api.deps.ds.createQueryRunner();
+  await holder.connect();
+  const other = new Client({ connectionString: asAppRole(stack.databaseUrl) });
+  await other.connect();
+  try {
+    await holder.startTransaction();
+    await lifecycle.finishIfComplete(holder.manager, id, () => {
+      throw new Error('not complete: never certified');
+    });
+    // Its lock is held to the end of the transaction. NOWAIT: refused at once instead of waiting.
+    await expect(other.query('SELECT 1 FROM orders WHERE id = $1 FOR KEY SHARE NOWAIT', [id])).resolves.toMatchObject({ rowCount: 1 });
+    await expect(other.query('SELECT 1 FROM orders WHERE id = $1 FOR NO KEY UPDATE NOWAIT', [id])).rejects.toMatchObject({ code: '55P03' });
+  } finally {
+    await holder.rollbackTransaction().catch(() => undefined);
+    await holder.release();
+    await other.end();
+  }
+});
+
 test('finishIfComplete waits for every image before certifying', async () => {
   const id = await placeOrder();
   await lifecycle.start(stack.api.deps.ds, id);
