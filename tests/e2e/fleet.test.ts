@@ -68,6 +68,8 @@ test('two APIs and three workers: every subscriber hears the same events in orde
   const input = { modelId: summary.modelId, size: SIZE, mix: [{ birads: a, count: SIZE / 2 }, { birads: b, count: SIZE / 2 }], seed: 20261127, steps: summary.minSteps };
   const { placeOrder } = await gqlOk(apis[1], `mutation($i: OrderInput!) { placeOrder(input: $i) { id status } }`, { i: input }, partner.key);
   expect(placeOrder.status).toBe('QUEUED');
+  // Held back until all three workers run, so that the first one ready cannot take every shard.
+  await ds.query(`UPDATE shard_jobs SET run_after = now() + interval '1 hour' WHERE order_id = $1`, [placeOrder.id]);
 
   // Both subscribers have their SNAPSHOT before any worker runs, so each must hear every event.
   const listening: Promise<void>[] = [];
@@ -79,6 +81,7 @@ test('two APIs and three workers: every subscriber hears the same events in orde
   await Promise.all(listening);
   const workerEnv = { ...shared, SYNTHBUS_SIGNING_KEY_FILE: keyFile('certificate-signing.pem') };
   const workerIds = await Promise.all([0, 1, 2].map((n) => spawn('worker', n, workerEnv)));
+  await ds.query(`UPDATE shard_jobs SET run_after = now() WHERE order_id = $1`, [placeOrder.id]);
   const [fromA, fromB] = await Promise.all(streams);
 
   // The same events in the same (commit) order on both: the snapshot, the start, one event per
