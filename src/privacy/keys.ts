@@ -3,10 +3,9 @@
 // verify; the private key of each generated key is <keyId>.pem (PKCS#8, mode 0600, encrypted with
 // AES-256-CBC when a passphrase is configured). A configured key file replaces the generated key.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PublicKeyInfo } from '../domain/model';
-
 
 export interface SigningKey {
   keyId: string;
@@ -46,22 +45,24 @@ export class KeyRing {
   static open(opts: { dataDir: string; keyFile?: string; passphrase?: string; log?: (line: string) => void }): KeyRing {
     const dir = join(opts.dataDir, 'keys');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const ringPath = join(dir, 'keyring.json');
-    const ring = existsSync(ringPath) ? readRing(ringPath) : { keys: [] };
-    let current: SigningKey;
-    if (opts.keyFile) {
-      current = loadPrivateKey(opts.keyFile, opts.passphrase);
-    } else if (ring.generatedCurrent) {
-      current = loadPrivateKey(join(dir, `${ring.generatedCurrent}.pem`), opts.passphrase);
-    } else {
-      current = generateKey(dir, ring, opts.passphrase);
-      opts.log?.(`signing key ${current.keyId} generated in ${dir}`);
-    }
+    const keyRing = withRingLock(dir, () => {
+      const ring = readRing(dir);
+      let current: SigningKey;
+      if (opts.keyFile) {
+        current = loadPrivateKey(opts.keyFile, opts.passphrase);
+      } else if (ring.generatedCurrent) {
+        current = loadPrivateKey(join(dir, `${ring.generatedCurrent}.pem`), opts.passphrase);
+      } else {
+        current = generateKey(dir, ring, opts.passphrase);
+        opts.log?.(`signing key ${current.keyId} generated in ${dir}`);
+      }
+      const opened = new KeyRing(dir, ring, current, opts.passphrase);
+      opened.publish(current);
+      return opened;
+    });
     if (!opts.passphrase && !opts.keyFile) {
       opts.log?.('warning: the signing key is stored unencrypted (file mode 0600); set a signing key passphrase to encrypt it');
     }
-    const keyRing = new KeyRing(dir, ring, current, opts.passphrase);
-    keyRing.publish(current);
     return keyRing;
   }
 
@@ -76,12 +77,15 @@ export class KeyRing {
 
   /** Generates a new key and makes it current; the old public keys stay published. */
   rotate(): SigningKey {
-    this.currentKey = generateKey(this.dir, this.ring, this.passphrase);
-    this.publish(this.currentKey);
-    return this.currentKey;
+    return withRingLock(this.dir, () => {
+      this.ring = readRing(this.dir); // keys other processes added meanwhile stay listed
+      this.currentKey = generateKey(this.dir, this.ring, this.passphrase);
+      this.publish(this.currentKey);
+      return this.currentKey;
+    });
   }
 
-  /** Puts `key` first in the ring (adding it if new) and saves the ring atomically. */
+  /** Puts `key` first in the ring (adding it if new) and saves the ring atomically (under the ring's lock). */
   private publish(key: SigningKey): void {
     const existing = this.ring.keys.find((k) => k.keyId === key.keyId);
     const entry = existing ?? { keyId: key.keyId, publicKeyPem: key.publicKeyPem, createdAt: new Date().toISOString() };
@@ -93,7 +97,49 @@ export class KeyRing {
   }
 }
 
-function readRing(path: string): KeyRingFile {
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * Runs `fn` holding <dir>/keyring.lock. Processes that share a data dir (several workers on one
+ * machine, started together) take turns: without it both generated a key, and one's ring write
+ * replaced the other's or its rename found the temporary file gone. A lock older than the wait
+ * was left by a process that died holding it, and is taken over.
+ */
+function withRingLock<T>(dir: string, fn: () => T): T {
+  const lock = join(dir, 'keyring.lock');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const age = lockAgeMs(lock);
+    if (age !== null && age > LOCK_WAIT_MS) rmSync(lock, { force: true });
+    else if (Date.now() > deadline) throw new Error(`key ring ${dir} stays locked by another process (${lock}); remove the file if no process is starting`);
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a synchronous 20 ms pause
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/** Milliseconds since the lock file was made; null if it is gone meanwhile. */
+function lockAgeMs(lock: string): number | null {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** The ring under `dir`; an empty one before the first key. */
+function readRing(dir: string): KeyRingFile {
+  const path = join(dir, 'keyring.json');
+  if (!existsSync(path)) return { keys: [] };
   let ring: KeyRingFile;
   try {
     ring = JSON.parse(readFileSync(path, 'utf8')) as KeyRingFile;

@@ -75,3 +75,32 @@ describe('KeyRing', () => {
     expect(() => KeyRing.open({ dataDir: join(dir, 'main'), keyFile: rsaFile })).toThrow(/rsa key; an Ed25519 key is required/);
   });
 });
+
+describe('processes sharing a data dir', () => {
+  // Several workers on one machine, started together (seen in bench/fleet): each generated its own
+  // key and the last ring write won, or a rename found another's temporary file gone. The ring's
+  // lock makes them take turns: one key is generated and every process signs with it.
+  it('six processes opening one key ring at once all sign with the one key it lists', async () => {
+    const { spawn } = await import('node:child_process');
+    const compiled = join(__dirname, '..', '..', 'dist', 'src', 'privacy', 'keys.js');
+    const script = `const { KeyRing } = require(${JSON.stringify(compiled)});
+      const at = Number(process.argv[1]); while (Date.now() < at) {}
+      process.stdout.write(KeyRing.open({ dataDir: ${JSON.stringify(dir)} }).current.keyId);`;
+    const startAt = Date.now() + 1500; // all six past their start-up, then racing
+    const runs = Array.from({ length: 6 }, () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, ['-e', script, String(startAt)]);
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('close', (code) => resolve({ code, out, err }));
+      }),
+    );
+    const results = await Promise.all(runs);
+    expect(results.map((r) => [r.code, r.err])).toEqual(Array(6).fill([0, '']));
+    const ring = JSON.parse(readFileSync(join(dir, 'keys', 'keyring.json'), 'utf8')) as { keys: { keyId: string }[]; generatedCurrent: string };
+    expect(ring.keys.map((k) => k.keyId)).toEqual([ring.generatedCurrent]);
+    expect(results.map((r) => r.out)).toEqual(Array(6).fill(ring.generatedCurrent));
+  });
+});
