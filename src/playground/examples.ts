@@ -137,4 +137,18 @@ query Deliveries($webhookId: ID!) {
     variables: JSON.stringify({ webhookId: 'WEBHOOK_ID' }, null, 2),
     headers: AUTH('KEY_FROM_STEP_3'),
   },
+  {
+    query: `# 11. A cohort's images are kept until cohortExpiresAt (the retention after the order ended;
+# the dataset card states it). Delete them earlier once you have your copy: the order and its
+# certificate stay, and links answer GONE from then on. Deleting twice is harmless.
+query Retention($orderId: ID!) {
+  order(id: $orderId) { status cohortExpiresAt cohortDeletedAt cohortDeletionReason }
+}
+
+mutation DeleteCohort($orderId: ID!) {
+  deleteCohort(orderId: $orderId) { id cohortDeletedAt cohortDeletionReason }
+}`,
+    variables: JSON.stringify({ orderId: 'ORDER_ID' }, null, 2),
+    headers: AUTH('KEY_FROM_STEP_3'),
+  },
 ];
