@@ -13,8 +13,9 @@ export interface Batching {
 export const BATCHING: Record<ProviderName, Batching> = {
   // cpu: bigger runs amortize ONNX's per-run overhead. Shipped bundle, 2 cores, load 3, best of 5
   // (bench/batch-size.ts): 16/16 89.6 images/s = 1.17× the old 4/16 (76.3), 0.19 s per call;
-  // 32/32 is faster still (1.46×) but once fell back to one image per run (the batch-invariance
-  // check failed at 64 denoiser rows) and doubles the wait between progress events.
+  // 32/32 is faster still (1.46×) but doubles the wait between progress events, and in one sweep
+  // under heavy load one of its engines failed the batch-invariance check and fell back to one
+  // image per run (not seen again in six quiet checks at 16 and 32).
   cpu: { batchSize: 16, microBatch: 16 },
   // GPU providers: NOT MEASURED yet (no GPU machine was lent since this table was made); a GPU
   // fills only with many rows per run, so the call is twice the CPU's. bench/gpu/run.sh prints
