@@ -112,6 +112,10 @@ it("runs the journey's usage tab as it stands, with only the key filled in", asy
   const partner = await createApprovedPartner(stack, 'Usage Tab Clinic');
   const page = await browser.newPage();
   await page.goto(`${origin}/playground`);
+  // GraphiQL keeps its tabs in localStorage, which this profile's earlier pages edited (seen in
+  // CI: the usage tab's editor showed the subscription an earlier test typed): start afresh.
+  await page.evaluate('localStorage.clear()');
+  await page.reload();
   const step = EXAMPLE_TABS.findIndex((t) => t.query.includes('query Usage'));
   await page.locator('.graphiql-tab').nth(step).click();
   // CodeMirror draws the tab's text after the click: wait for it rather than read it at once.
