@@ -10,7 +10,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import { Pool } from 'pg';
 import { PubSub, buildSchema } from 'type-graphql';
 import type { Config } from '../config';
 import { openAppDataSource } from '../db/data-source';
@@ -42,7 +41,7 @@ import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
 import { guardInputs } from './input-guard';
 import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
-import { RateLimits, rateLimitedAuthentication } from './rate-limits';
+import { RateLimits, rateLimitPool, rateLimitedAuthentication } from './rate-limits';
 import { RevocationListener } from './revocation-listener';
 import { SocketSessions } from './socket-sessions';
 import { formatUnavailable, unavailableError, unavailablePlugin } from './unavailable';
@@ -105,12 +104,12 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const cohortSweeper = startCohortSweeper({ ds, store }, { intervalSeconds: config.cohortSweepSeconds, retentionSeconds: config.cohortRetentionSeconds, log });
   const webhooks = await loadWebhookSettings(config);
   const deps: ResolverDeps = { ds, config, hub, delivery, store, webhooks: { box: webhooks.box, policy: webhooks.policy } };
-  const rateLimitPool = new Pool({ connectionString: asAppRole(url), max: 2 });
+  const limitsPool = rateLimitPool(asAppRole(url));
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
-  rateLimitPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
+  limitsPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
   const metrics = createApiMetrics(systemCounts(ds), (e) => logger.warn(`metrics: a gauge could not be read (${e.message})`));
   const telemetry = new OperationTelemetry(metrics, logger);
-  const rateLimits = new RateLimits(rateLimitPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }));
+  const rateLimits = new RateLimits(limitsPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }));
   const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
@@ -213,7 +212,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
       await chaining.stop();
       checkpointing.stop();
       await revocations.close();
-      await rateLimitPool.end();
+      await limitsPool.end();
       await leases.stop();
       await cohortSweeper.stop();
       await hub.close();

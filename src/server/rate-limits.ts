@@ -4,7 +4,7 @@
 // them. A refusal is HTTP 429 with RateLimit and Retry-After headers and code RATE_LIMITED.
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Principal } from '../services/principal';
@@ -29,6 +29,19 @@ class RateLimitedError extends GraphQLError {
       },
     });
   }
+}
+
+/**
+ * The counters' own connections. A counter is not a record: its commits need not wait for the WAL
+ * flush. Otherwise every request of a key holds the key's counter row through an fsync, and the
+ * requests of one key queue one fsync at a time (issue 15); a database crash may forget the last
+ * fraction of a second of counts. Set as a startup parameter, so no query races the first one.
+ */
+export function rateLimitPool(connectionString: string): Pool {
+  const url = new URL(connectionString);
+  // Added to the URL's own startup options (asAppRole's role), which would replace a separate one.
+  url.searchParams.set('options', [url.searchParams.get('options'), '-c synchronous_commit=off'].filter(Boolean).join(' '));
+  return new Pool({ connectionString: url.toString(), max: 2 });
 }
 
 /** The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) and Retry-After. */
@@ -57,11 +70,6 @@ export class RateLimits {
     /** Hears each refusal (the API counts them). */
     private readonly onRefused: (limit: RateLimitName) => void = () => undefined,
   ) {
-    // A counter is not a record: its commits need not wait for the WAL flush. Otherwise every
-    // request of a key holds the key's counter row through an fsync, and the requests of one key
-    // queue one fsync at a time (issue 15). A database crash may forget the last fraction of a
-    // second of counts. A failed SET leaves a broken connection, which the next query reports.
-    pool.on('connect', (client) => void client.query('SET synchronous_commit = off').catch(() => undefined));
     this.perKey = limiter(pool, 'key', config.perKeyPerMinute);
     this.anonymous = limiter(pool, 'anon', config.anonymousPerMinute);
     this.failedAuth = limiter(pool, 'authfail', config.failedAuthPerMinute);
