@@ -4,6 +4,7 @@
 // no longer lists it. A SIGKILLed worker's shard is running again within one lease, and a healthy
 // shard is never taken away however long it runs.
 import type { DataSource } from 'typeorm';
+import { Periodic, startPeriodic } from './periodic';
 import type { BundleRef } from './shard-queue';
 import { isDatabaseUnavailable } from './unavailable';
 
@@ -77,18 +78,12 @@ export interface LeaseKeeperOptions {
   beat?: () => Promise<void>;
 }
 
-export interface LeaseKeeper {
-  /** One beat and reaping now (also what the timer runs). */
-  tick(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** tick(): one beat and reaping now (also what the timer runs). */
+export type LeaseKeeper = Periodic;
 
 /** Beats and reaps every `intervalSeconds`; a database outage is logged once and outlived. */
 export function startLeaseKeeper(ds: DataSource, opts: LeaseKeeperOptions): LeaseKeeper {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> = Promise.resolve();
   let failing = false;
-  let stopped = false;
   const once = async () => {
     try {
       await opts.beat?.();
@@ -102,19 +97,5 @@ export function startLeaseKeeper(ds: DataSource, opts: LeaseKeeperOptions): Leas
       failing = true;
     }
   };
-  const tick = () => (running = running.then(once));
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => void tick().then(schedule), opts.intervalSeconds * 1000);
-    timer.unref();
-  };
-  schedule();
-  return {
-    tick,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(opts.intervalSeconds, once);
 }

@@ -2,6 +2,7 @@
 // lock). Each pass deletes the cohorts whose retention ended, the way deleteCohort does but
 // audited as the system, and finishes any removal that was cut short.
 import type { DataSource } from 'typeorm';
+import { Periodic, startPeriodic } from '../db/periodic';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { CohortDeletion, CohortDeletionReason } from '../domain/cohort-retention';
 import { CohortDeletionDeps, Deleter, deleteCohort, removeCohortImages } from './cohort-deletion';
@@ -65,18 +66,12 @@ export async function sweepCohorts(deps: CohortDeletionDeps, retentionSeconds: n
   }
 }
 
-export interface CohortSweeper {
-  /** One pass now (also what the timer runs). */
-  tick(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** tick(): one pass now (also what the timer runs). */
+export type CohortSweeper = Periodic;
 
 /** Sweeps every `intervalSeconds`; a database outage is logged once and outlived. */
 export function startCohortSweeper(deps: CohortDeletionDeps, opts: { intervalSeconds: number; retentionSeconds: number; log: (line: string) => void }): CohortSweeper {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> = Promise.resolve();
   let failing = false;
-  let stopped = false;
   const once = async () => {
     try {
       for (const d of await sweepCohorts(deps, opts.retentionSeconds)) {
@@ -88,19 +83,5 @@ export function startCohortSweeper(deps: CohortDeletionDeps, opts: { intervalSec
       failing = true;
     }
   };
-  const tick = () => (running = running.then(once));
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => void tick().then(schedule), opts.intervalSeconds * 1000);
-    timer.unref();
-  };
-  schedule();
-  return {
-    tick,
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodic(opts.intervalSeconds, once);
 }

@@ -3,10 +3,9 @@
 // a running subscription ending with an error the client reads; introspection and errors over
 // WebSocket follow the same rules as over HTTP.
 import { Client as PgClient } from 'pg';
-import { Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { registerModels } from '../../src/services/models';
 import { CATALOG_MODEL } from '../helpers/model-summary';
+import { execute, follow, openSocket } from '../helpers/socket';
 import { TestPartner, TestStack, createApprovedPartner, gql, gqlOk, startTestStack } from '../helpers/stack';
 
 let stack: TestStack;
@@ -17,71 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-interface Closed {
-  code: number;
-  reason: string;
-  at: number;
-}
-
-interface Socket {
-  client: Client;
-  closed: Promise<Closed>;
-}
-
-function open(key: string | null, url = stack.wsUrl): Socket {
-  let onClosed!: (c: Closed) => void;
-  const closed = new Promise<Closed>((r) => (onClosed = r));
-  const client = createClient({
-    url,
-    webSocketImpl: WebSocket,
-    connectionParams: key ? { authorization: `Bearer ${key}` } : {},
-    retryAttempts: 0,
-    lazy: false,
-    // The close is what these tests wait for; it is no error to print.
-    onNonLazyError: () => undefined,
-    on: { closed: (e) => onClosed({ code: (e as { code: number }).code, reason: (e as { reason: string }).reason, at: performance.now() }) },
-  });
-  return { client, closed };
-}
-
-type Result = { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-
-/** One query or mutation over the socket: its result, or the errors of an `error` message. */
-function execute(s: Socket, query: string, variables: Record<string, unknown> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    let result: Result = {};
-    s.client.subscribe(
-      { query, variables },
-      {
-        next: (r) => (result = r as Result),
-        error: (e) => resolve({ errors: Array.isArray(e) ? (e as Result['errors']) : [{ message: String((e as { reason?: string }).reason ?? e) }] }),
-        complete: () => resolve(result),
-      },
-    );
-  });
-}
-
-/** A running orderProgress subscription: the events seen, and how it ended. */
-function follow(s: Socket, orderId: string) {
-  const events: string[] = [];
-  let started!: () => void;
-  const snapshot = new Promise<void>((r) => (started = r));
-  const ended = new Promise<{ error?: Result['errors']; at: number }>((resolve) => {
-    s.client.subscribe(
-      { query: `subscription($id: ID!) { orderProgress(orderId: $id) { type status } }`, variables: { id: orderId } },
-      {
-        next: (r) => {
-          events.push(String((r.data?.orderProgress as { type: string } | undefined)?.type));
-          started();
-        },
-        error: (e) => resolve({ error: Array.isArray(e) ? (e as Result['errors']) : undefined, at: performance.now() }),
-        complete: () => resolve({ at: performance.now() }),
-      },
-    );
-  });
-  return { events, snapshot, ended };
-}
-
 async function placeOrder(partner: TestPartner): Promise<string> {
   const r = await gqlOk(stack.url, `mutation($i: OrderInput!) { placeOrder(input: $i) { id } }`, { i: { modelId: CATALOG_MODEL.modelId, size: 1, mix: [{ birads: 2, count: 1 }] } }, partner.key);
   return r.placeOrder.id as string;
@@ -90,7 +24,7 @@ async function placeOrder(partner: TestPartner): Promise<string> {
 test('revokeApiKey closes the key\'s open socket within a second; its running subscription ends with REVOKED_API_KEY', async () => {
   const partner = await createApprovedPartner(stack, 'Revoked Hospital');
   const orderId = await placeOrder(partner);
-  const socket = open(partner.key);
+  const socket = openSocket(stack.wsUrl, partner.key);
   expect((await execute(socket, '{ orders { edges { node { id } } } }')).data).toBeTruthy();
   const progress = follow(socket, orderId);
   await progress.snapshot;
@@ -111,9 +45,9 @@ test('suspendPartner closes every socket of the partner; a running subscription 
   const partner = await createApprovedPartner(stack, 'Suspended Hospital');
   const other = await createApprovedPartner(stack, 'Bystander Hospital');
   const orderId = await placeOrder(partner);
-  const socket = open(partner.key);
-  const account = open(partner.accountKey);
-  const bystander = open(other.key);
+  const socket = openSocket(stack.wsUrl, partner.key);
+  const account = openSocket(stack.wsUrl, partner.accountKey);
+  const bystander = openSocket(stack.wsUrl, other.key);
   const progress = follow(socket, orderId);
   await progress.snapshot;
   expect((await execute(account, '{ me { id } }')).data).toBeTruthy();
@@ -131,7 +65,7 @@ test('suspendPartner closes every socket of the partner; a running subscription 
 
 test('each operation re-checks the key: a key revoked behind the API\'s back (no NOTIFY) is refused at the next operation', async () => {
   const partner = await createApprovedPartner(stack, 'Quiet Revocation');
-  const socket = open(partner.key);
+  const socket = openSocket(stack.wsUrl, partner.key);
   expect((await execute(socket, '{ orders { edges { node { id } } } }')).data).toBeTruthy();
   const owner = new PgClient({ connectionString: stack.databaseUrl });
   await owner.connect();
@@ -143,7 +77,7 @@ test('each operation re-checks the key: a key revoked behind the API\'s back (no
 });
 
 test('over WebSocket a syntax or validation error is a coded error message, never "Internal server error"', async () => {
-  const socket = open(null);
+  const socket = openSocket(stack.wsUrl, null);
   const syntax = await execute(socket, '{ currentAgreement { version }');
   expect(syntax.errors?.[0].extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
   const invalid = await execute(socket, '{ currentAgreement { nope } }');
@@ -156,7 +90,7 @@ test('over WebSocket a syntax or validation error is a coded error message, neve
 test('SYNTHBUS_INTROSPECTION=false holds on both transports, and "Did you mean" no longer names fields', async () => {
   const closed = await startTestStack({ config: { introspection: false } });
   try {
-    const socket = open(null, closed.wsUrl);
+    const socket = openSocket(closed.wsUrl, null);
     const ws = await execute(socket, '{ __schema { queryType { name } } }');
     expect(ws.data).toBeUndefined();
     expect(ws.errors?.[0]).toMatchObject({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
@@ -177,7 +111,7 @@ test('SYNTHBUS_INTROSPECTION=false holds on both transports, and "Did you mean" 
 
 test('a revocation missed while the LISTEN connection was down is applied once it reconnects', async () => {
   const partner = await createApprovedPartner(stack, 'Missed Revocation');
-  const socket = open(partner.key);
+  const socket = openSocket(stack.wsUrl, partner.key);
   expect((await execute(socket, '{ me { id } }')).data).toBeTruthy();
   const owner = new PgClient({ connectionString: stack.databaseUrl });
   await owner.connect();
