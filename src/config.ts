@@ -171,6 +171,19 @@ function provider(raw: string | undefined): ProviderName {
   throw new Error(`SYNTHBUS_PROVIDER must be cpu, webgpu or cuda, got "${p}"`);
 }
 
+/**
+ * The lease must span two heartbeats: one late beat (a GC pause, a slow database) must not hand a
+ * healthy worker's shards to another, which would then make the same images twice.
+ */
+function leaseTimes(env: NodeJS.ProcessEnv): { heartbeatSeconds: number; leaseSeconds: number } {
+  const heartbeatSeconds = int(env, 'SYNTHBUS_HEARTBEAT_SECONDS', 3, 1);
+  const leaseSeconds = int(env, 'SYNTHBUS_LEASE_SECONDS', 15, 2);
+  if (leaseSeconds < 2 * heartbeatSeconds) {
+    throw new Error(`SYNTHBUS_LEASE_SECONDS (${leaseSeconds}) must be at least twice SYNTHBUS_HEARTBEAT_SECONDS (${heartbeatSeconds}), or one late heartbeat loses a healthy worker's shards`);
+  }
+  return { heartbeatSeconds, leaseSeconds };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.SYNTHBUS_DATA_DIR || '.data');
   return {
@@ -200,8 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchSize: optionalInt(env, 'SYNTHBUS_BATCH_SIZE', 1),
     microBatch: optionalInt(env, 'SYNTHBUS_MICRO_BATCH', 1),
     shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
-    heartbeatSeconds: int(env, 'SYNTHBUS_HEARTBEAT_SECONDS', 3, 1),
-    leaseSeconds: int(env, 'SYNTHBUS_LEASE_SECONDS', 15, 2),
+    ...leaseTimes(env),
     workerConcurrency: int(env, 'SYNTHBUS_WORKER_CONCURRENCY', 1, 1),
     bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
     provider: provider(env.SYNTHBUS_PROVIDER),

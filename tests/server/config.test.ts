@@ -36,3 +36,16 @@ describe('config reads every setting', () => {
     expect(() => loadConfig({ SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS: '301' })).toThrow('SYNTHBUS_WEBHOOK_TIMEOUT_SECONDS must be an integer from 1 to 300, got "301"');
   });
 });
+
+describe('leases', () => {
+  it('defaults to a heartbeat every 3 s and a 15 s lease', () => {
+    expect(loadConfig({})).toMatchObject({ heartbeatSeconds: 3, leaseSeconds: 15 });
+  });
+
+  it('refuses a lease shorter than two heartbeats, naming both settings', () => {
+    expect(loadConfig({ SYNTHBUS_HEARTBEAT_SECONDS: '5', SYNTHBUS_LEASE_SECONDS: '10' })).toMatchObject({ heartbeatSeconds: 5, leaseSeconds: 10 });
+    expect(() => loadConfig({ SYNTHBUS_HEARTBEAT_SECONDS: '5', SYNTHBUS_LEASE_SECONDS: '9' })).toThrow(
+      'SYNTHBUS_LEASE_SECONDS (9) must be at least twice SYNTHBUS_HEARTBEAT_SECONDS (5), or one late heartbeat loses a healthy worker\'s shards',
+    );
+  });
+});
