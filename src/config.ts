@@ -61,6 +61,8 @@ export interface Config {
   heartbeatSeconds: number;
   /** A worker silent this long loses its shards to the queue. */
   leaseSeconds: number;
+  /** Lapsed leases of one shard (its worker died running it) before its order fails. */
+  shardLapseLimit: number;
   workerConcurrency: number;
   bundleDirs: string[] | undefined;
   provider: ProviderName;
@@ -214,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     microBatch: optionalInt(env, 'SYNTHBUS_MICRO_BATCH', 1),
     shardRetryLimit: int(env, 'SYNTHBUS_SHARD_RETRY_LIMIT', 5, 0),
     ...leaseTimes(env),
+    shardLapseLimit: int(env, 'SYNTHBUS_SHARD_LAPSE_LIMIT', 5, 1),
     workerConcurrency: int(env, 'SYNTHBUS_WORKER_CONCURRENCY', 1, 1),
     bundleDirs: env.SYNTHBUS_BUNDLE_DIRS ? env.SYNTHBUS_BUNDLE_DIRS.split(path.delimiter).filter(Boolean) : undefined,
     provider: provider(env.SYNTHBUS_PROVIDER),

@@ -94,7 +94,7 @@ export async function requeueShard(db: Db, id: string, workerId: string, delaySe
 /** Queues every shard of the order no worker holds, afresh (an admin retries a failed order). */
 export async function requeueOrderShards(db: Db, orderId: string): Promise<void> {
   await db.query(
-    `UPDATE shard_jobs SET state = 'QUEUED', worker_id = NULL, claimed_at = NULL, failures = 0, run_after = now(), last_error = NULL
+    `UPDATE shard_jobs SET state = 'QUEUED', worker_id = NULL, claimed_at = NULL, failures = 0, lapses = 0, run_after = now(), last_error = NULL
       WHERE order_id = $1 AND state <> 'ACTIVE'`,
     [orderId],
   );

@@ -35,6 +35,7 @@ import { authChecker } from '../resolvers/authorization';
 import { GraphQLContext, ResolverDeps, requestContext } from '../resolvers/context';
 import { OrderEventHub } from '../services/order-event-hub';
 import type { Principal } from '../services/principal';
+import { failOrderOfLostShard } from '../services/shards';
 import { openContentStore } from '../storage/open-content-store';
 import { startChaining } from './audit-chainer';
 import { startCheckpointing } from './audit-checkpointer';
@@ -95,7 +96,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const log = lineLog(logger);
   const ds = await openAppDataSource(url);
   // Every API replica also hands back the shards of workers that went silent (one at a time).
-  const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log });
+  const leases = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log, lapseLimit: config.shardLapseLimit, onGaveUp: failOrderOfLostShard });
   const hub = new OrderEventHub(asAppRole(url), ds, log);
   await hub.start();
   const store = openContentStore(config);

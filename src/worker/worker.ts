@@ -17,6 +17,7 @@ import { createWorkerMetrics } from '../metrics/worker-metrics';
 import { Certifier } from '../privacy/certifier';
 import { registerModels, registerSigningKeys } from '../services/models';
 import { OrderEventHub } from '../services/order-event-hub';
+import { failOrderOfLostShard } from '../services/shards';
 import { openContentStore } from '../storage/open-content-store';
 import { loadEngine } from './engine-loader';
 import { meteredEngine, meteredStore } from './metered';
@@ -85,7 +86,7 @@ export async function startWorker(config: Config, url: string, logger: Logger | 
   const running = new Set<string>();
   const beat = () => heartbeat(ds, { id: workerId, status, detail, models: bundles, running: [...running] });
   await beat();
-  const keeper = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log, beat });
+  const keeper = startLeaseKeeper(ds, { intervalSeconds: config.heartbeatSeconds, leaseSeconds: config.leaseSeconds, log, beat, lapseLimit: config.shardLapseLimit, onGaveUp: failOrderOfLostShard });
   const drain = new AbortController();
   const ctx = { deps, metrics, hub, bundles, retryLimit: config.shardRetryLimit, pollMs: 500, running, drain: drain.signal };
   const slots = Array.from({ length: config.workerConcurrency }, () => runSlot(ctx));

@@ -38,8 +38,10 @@ describe('config reads every setting', () => {
 });
 
 describe('leases', () => {
-  it('defaults to a heartbeat every 3 s and a 15 s lease', () => {
-    expect(loadConfig({})).toMatchObject({ heartbeatSeconds: 3, leaseSeconds: 15 });
+  it('defaults to a heartbeat every 3 s, a 15 s lease, and an order failing when a shard lost its worker 5 times', () => {
+    expect(loadConfig({})).toMatchObject({ heartbeatSeconds: 3, leaseSeconds: 15, shardLapseLimit: 5 });
+    expect(loadConfig({ SYNTHBUS_SHARD_LAPSE_LIMIT: '2' })).toMatchObject({ shardLapseLimit: 2 });
+    expect(() => loadConfig({ SYNTHBUS_SHARD_LAPSE_LIMIT: '0' })).toThrow('SYNTHBUS_SHARD_LAPSE_LIMIT must be an integer >= 1, got "0"');
   });
 
   it('refuses a lease shorter than two heartbeats, naming both settings', () => {
