@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runningEmbeddedUrl } from '../../src/db/embedded';
 import { FIXTURE_BUNDLE_DIR } from '../../src/generation/bundle';
+import { Started, spawnReady } from '../../bench/fleet/processes';
 import { REPO_ROOT, TestStack } from './stack';
 
 export interface StartedProduct {
@@ -18,29 +19,13 @@ export interface StartedProduct {
   output: () => string;
 }
 
-export interface SpawnedMain {
-  child: ChildProcess;
-  /** What `ready` matched. */
-  match: RegExpExecArray;
-  output: () => string;
-}
+export type SpawnedMain = Started;
 
 /** Spawns `main.js <cmd>` with the test settings plus `env`; resolves once `ready` matches its output. */
 export function spawnMain(cmd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<SpawnedMain> {
   const full: NodeJS.ProcessEnv = { ...process.env, SYNTHBUS_BUNDLE_DIRS: FIXTURE_BUNDLE_DIR, PORT: '0', SYNTHBUS_WORKER_PORT: '0', SYNTHBUS_SHARD_SIZE: '4', SYNTHBUS_BATCH_SIZE: '1', ...env };
   if (!env.DATABASE_URL) delete full.DATABASE_URL;
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/main.js'), cmd], { env: full, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = ready.exec(out);
-      if (m) resolve({ child, match: m, output: () => out });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code, signal) => reject(new Error(`${cmd} exited (${code ?? signal}) before it was ready:\n${out}`)));
-  });
+  return spawnReady(path.join(REPO_ROOT, 'dist/src/main.js'), [cmd], full, ready);
 }
 
 /** `start` on `dataDir`; resolves once it prints its endpoint. */
