@@ -1,7 +1,8 @@
 // Hears revoked keys and suspended partners from every API process (PostgreSQL LISTEN on the
 // access channel) so that this process can end the sockets they concern. A NOTIFY sent while the
-// connection was down is lost, so after every reconnect `onResync` re-checks every open socket.
-import { Client } from 'pg';
+// connection was down is lost, so after every reconnect (db/listen-connection) `onResync`
+// re-checks every open socket.
+import { ListenConnection } from '../db/listen-connection';
 import { ACCESS_REVOKED_CHANNEL, AccessRevocation } from '../services/principal';
 
 export interface RevocationHandlers {
@@ -22,53 +23,31 @@ function parseRevocation(payload: string | undefined): AccessRevocation | null {
 }
 
 export class RevocationListener {
-  private client: Client | null = null;
-  private closed = false;
-  private backoffMs = 200;
+  private readonly connection: ListenConnection;
 
-  constructor(
-    private readonly url: string,
-    private readonly handlers: RevocationHandlers,
-  ) {}
-
-  async start(): Promise<void> {
-    const client = new Client({ connectionString: this.url });
-    client.on('notification', (msg) => {
-      const r = msg.channel === ACCESS_REVOKED_CHANNEL ? parseRevocation(msg.payload) : null;
-      if (r) this.handlers.onRevoked(r);
-      else this.handlers.log(`access revocations: ignored payload ${JSON.stringify(msg.payload ?? null).slice(0, 200)}`);
+  constructor(url: string, handlers: RevocationHandlers) {
+    this.connection = new ListenConnection({
+      url,
+      channel: ACCESS_REVOKED_CHANNEL,
+      name: 'access revocations',
+      onNotification: (payload) => {
+        const r = parseRevocation(payload);
+        if (r) handlers.onRevoked(r);
+        else handlers.log(`access revocations: ignored payload ${JSON.stringify(payload ?? null).slice(0, 200)}`);
+      },
+      onReconnected: () => {
+        handlers.onResync();
+        return 're-checking every open socket';
+      },
+      log: handlers.log,
     });
-    const lost = (e: Error) => this.lost(client, e);
-    client.on('error', lost);
-    client.on('end', () => lost(new Error('connection ended')));
-    await client.connect();
-    await client.query(`LISTEN ${ACCESS_REVOKED_CHANNEL}`);
-    this.client = client;
-    this.backoffMs = 200;
   }
 
-  private lost(dead: Client, e: Error): void {
-    if (this.closed || this.client !== dead) return;
-    this.client = null;
-    this.handlers.log(`access revocations: lost the LISTEN connection (${e.message}); reconnecting`);
-    dead.end().catch(() => undefined);
-    const again = (): void => {
-      if (this.closed) return;
-      this.start().then(
-        () => this.handlers.onResync(),
-        () => {
-          this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
-          setTimeout(again, this.backoffMs);
-        },
-      );
-    };
-    setTimeout(again, this.backoffMs);
+  start(): Promise<void> {
+    return this.connection.start();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    const c = this.client;
-    this.client = null;
-    if (c) await c.end().catch(() => undefined);
+  close(): Promise<void> {
+    return this.connection.close();
   }
 }
