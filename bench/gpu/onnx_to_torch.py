@@ -7,6 +7,7 @@ onnx2torch converts.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,23 @@ def prepare(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
+def _without_torchvision() -> None:
+    """onnx2torch imports torchvision at import time for two detection ops (NMS, RoIAlign) that our
+    graphs never use; the GPU image has no torchvision. Empty stand-ins let the import succeed; a
+    graph that did use those ops would fail at conversion, naming the missing attribute."""
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        import types
+
+        tv = types.ModuleType("torchvision")
+        tv.ops = types.ModuleType("torchvision.ops")  # type: ignore[attr-defined]
+        tv.ops.roi_align = None  # type: ignore[attr-defined]
+        sys.modules.update({"torchvision": tv, "torchvision.ops": tv.ops})  # type: ignore[attr-defined]
+
+
 def load(path: Path) -> torch.nn.Module:
+    _without_torchvision()
     from onnx2torch import convert  # carried as a wheel to the device machine
 
     return convert(prepare(onnx.load(str(path)))).eval()

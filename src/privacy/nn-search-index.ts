@@ -13,7 +13,7 @@
 // slack covers float64 rounding in the recheck) therefore keeps it. A block whose k-th kept score
 // is still inside the window may hide more candidates: that block is rechecked whole in float64.
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ProviderName } from '../onnx/providers';
+import { ProviderName, QUIET } from '../onnx/providers';
 import { BlockLayout, searchGraph } from './nn-search-graph';
 import { EmbeddingMatrix, Neighbour, rowDistance } from './nn-search';
 
@@ -63,6 +63,7 @@ export class NnIndex {
     const session = await InferenceSession.create(graph.bytes, {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
+      logSeverityLevel: QUIET,
       ...(graph.blocks.length === 1 ? { intraOpNumThreads: 1 } : {}),
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });

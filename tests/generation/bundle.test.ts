@@ -136,3 +136,17 @@ describe('defaultBundleDirs', () => {
     expect(readManifest(FIXTURE_BUNDLE_DIR).provenance.fixture).toBe(true);
   });
 });
+
+describe('the shipped default', () => {
+  it('is the real model trained on a GPU, whole (every file matches its manifest hash)', () => {
+    const lines: string[] = [];
+    const dirs = defaultBundleDirs((l) => lines.push(l));
+    expect(lines).toEqual([]); // no fixture warning
+    expect(dirs).toHaveLength(1);
+    const { manifest } = readBundle(dirs[0]);
+    expect(manifest.provenance.fixture).toBe(false);
+    expect(manifest.provenance.trainedOn).toMatch(/NVIDIA/);
+    expect(manifest.image).toEqual({ height: 256, width: 256, channels: 1 });
+    expect(manifest.provenance.dataset).toMatch(/^BUS-BRA/);
+  });
+});

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { loadBundle, LoadedBundle } from '../../src/generation/bundle';
+import { defaultBundleDirs, loadBundle, LoadedBundle } from '../../src/generation/bundle';
 import type { Sampler } from '../../src/domain/model';
 import { ddimTimesteps } from '../../src/generation/scheduler';
 import { decode, sampleLatents } from '../../src/generation/sampler';
@@ -71,17 +71,24 @@ const TOL = {
   image: 1e-5,
 };
 
-let bundle: LoadedBundle;
-let parity: Record<string, Record<string, unknown>>;
-beforeAll(async () => {
-  bundle = await loadBundle(TEST_BUNDLE, 'cpu');
-  parity = JSON.parse(readFileSync(join(bundle.dir, 'parity.json'), 'utf8'));
-});
-afterAll(async () => {
-  for (const s of Object.values(bundle.sessions)) await s.release();
-});
+// The engine tests' bundle (the tiny fixture) and the one `npm start` serves (the real model):
+// the shipped product passes verify_bundle's checks in TypeScript too.
+const BUNDLES: [name: string, dir: string][] = [
+  ['the test bundle', TEST_BUNDLE],
+  ['the default product bundle', defaultBundleDirs()[0]],
+];
 
-describe('parity with the Python reference', () => {
+describe.each(BUNDLES)('parity with the Python reference: %s', (_name, dir) => {
+  let bundle: LoadedBundle;
+  let parity: Record<string, Record<string, unknown>>;
+  beforeAll(async () => {
+    bundle = await loadBundle(dir, 'cpu');
+    parity = JSON.parse(readFileSync(join(bundle.dir, 'parity.json'), 'utf8'));
+  });
+  afterAll(async () => {
+    for (const s of Object.values(bundle.sessions)) await s.release();
+  });
+
   for (const graph of ['denoiser', 'decoder', 'embedder'] as const) {
     it(`${graph} graph`, async () => {
       const vectors = parity[graph] as { inputs: Record<string, ParityArray>; outputs: Record<string, ParityArray> };
