@@ -110,7 +110,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   limitsPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
   const metrics = createApiMetrics(systemCounts(ds), (e) => logger.warn(`metrics: a gauge could not be read (${e.message})`));
   const telemetry = new OperationTelemetry(metrics, logger);
-  const rateLimits = new RateLimits(limitsPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }));
+  const rateLimits = new RateLimits(limitsPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }), log);
   const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
@@ -213,6 +213,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
       await chaining.stop();
       checkpointing.stop();
       await revocations.close();
+      await rateLimits.close();
       await limitsPool.end();
       await leases.stop();
       await cohortSweeper.stop();

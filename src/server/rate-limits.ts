@@ -1,13 +1,15 @@
 // Rate limits per API key, and per client address for callers without a (working) key: anonymous
-// requests (apply, public reads) and failed authentications. Counters live in PostgreSQL
-// (rate-limiter-flexible's Postgres store, table rate_limits) so that every API replica shares
-// them. A refusal is HTTP 429 with RateLimit and Retry-After headers and code RATE_LIMITED.
+// requests (apply, public reads) and failed authentications. Counters live in PostgreSQL (table
+// rate_limits: rate-limiter-flexible's Postgres store, and for keys the batched KeyCounter on the
+// same rows) so that every API replica shares them. A refusal is HTTP 429 with RateLimit and
+// Retry-After headers and code RATE_LIMITED.
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import type { Principal } from '../services/principal';
+import { KeyCounter } from './key-counter';
 
 type RateLimitConfig = Config['rateLimits'];
 
@@ -15,6 +17,10 @@ type RateLimitConfig = Config['rateLimits'];
 export type RateLimitName = 'key' | 'anonymous' | 'failed_auth';
 
 const WINDOW_SECONDS = 60;
+/** How often a replica writes its keys' counts (and learns the others'). */
+const KEY_COUNT_FLUSH_MS = 100;
+/** How many addresses with failed authentications a replica remembers (the oldest go first). */
+const MAX_SUSPECTS = 10_000;
 
 class RateLimitedError extends GraphQLError {
   constructor(
@@ -60,48 +66,73 @@ function limiter(pool: Pool, keyPrefix: string, points: number): RateLimiterPost
 }
 
 export class RateLimits {
-  private readonly perKey: RateLimiterPostgres;
+  private readonly perKey: KeyCounter;
   private readonly anonymous: RateLimiterPostgres;
   private readonly failedAuth: RateLimiterPostgres;
+  /** Addresses that failed to authenticate here lately, with when that stops mattering (epoch ms). */
+  private readonly suspects = new Map<string, number>();
 
   constructor(
     pool: Pool,
     private readonly config: RateLimitConfig,
     /** Hears each refusal (the API counts them). */
     private readonly onRefused: (limit: RateLimitName) => void = () => undefined,
+    log: (line: string) => void = () => undefined,
   ) {
-    this.perKey = limiter(pool, 'key', config.perKeyPerMinute);
+    this.perKey = new KeyCounter(pool, 'key', config.perKeyPerMinute, WINDOW_SECONDS * 1000, KEY_COUNT_FLUSH_MS, (e) => log(`rate limits: could not write the keys' counts (${e.message}); counted here only`));
     this.anonymous = limiter(pool, 'anon', config.anonymousPerMinute);
     this.failedAuth = limiter(pool, 'authfail', config.failedAuthPerMinute);
+  }
+
+  private refuse(name: RateLimitName, limit: number, msBeforeNext: number): never {
+    this.onRefused(name);
+    throw new RateLimitedError(limit, Math.max(1, Math.ceil(msBeforeNext / 1000)));
   }
 
   private async consume(l: RateLimiterPostgres, name: RateLimitName, key: string, limit: number): Promise<void> {
     try {
       await l.consume(key);
     } catch (e) {
-      if (e instanceof RateLimiterRes) {
-        this.onRefused(name);
-        throw new RateLimitedError(limit, Math.max(1, Math.ceil(e.msBeforeNext / 1000)));
-      }
+      if (e instanceof RateLimiterRes) this.refuse(name, limit, e.msBeforeNext);
       throw e;
     }
   }
 
-  /** Before a key is checked: an address that sent too many bad keys is refused without a look-up. */
+  /**
+   * Before a key is checked: an address that sent too many bad keys is refused without a look-up.
+   * Only addresses that failed here lately are looked up in the shared counts, so a working key
+   * costs no round trip for it; at another replica an attacker's first bad key is looked up once
+   * (401), and from then on that replica asks too.
+   */
   async beforeAuthentication(ip: string): Promise<void> {
+    const until = this.suspects.get(ip);
+    if (until === undefined) return;
+    if (until <= Date.now()) {
+      this.suspects.delete(ip);
+      return;
+    }
     const used = await this.failedAuth.get(ip);
     if (!used || used.consumedPoints < this.config.failedAuthPerMinute) return;
-    this.onRefused('failed_auth');
-    throw new RateLimitedError(this.config.failedAuthPerMinute, Math.max(1, Math.ceil(used.msBeforeNext / 1000)));
+    this.refuse('failed_auth', this.config.failedAuthPerMinute, used.msBeforeNext);
   }
 
   async authenticationFailed(ip: string): Promise<void> {
-    await this.failedAuth.penalty(ip);
+    const res = await this.failedAuth.penalty(ip);
+    this.suspects.delete(ip); // re-inserted last: when the map is full, the least recent failure goes
+    this.suspects.set(ip, Date.now() + res.msBeforeNext);
+    if (this.suspects.size > MAX_SUSPECTS) this.suspects.delete(this.suspects.keys().next().value as string);
   }
 
   /** Counts one request of the caller: by key, or by address when there is none. */
-  admit(principal: Principal | null, ip: string): Promise<void> {
-    return principal ? this.consume(this.perKey, 'key', principal.keyId, this.config.perKeyPerMinute) : this.consume(this.anonymous, 'anonymous', ip, this.config.anonymousPerMinute);
+  async admit(principal: Principal | null, ip: string): Promise<void> {
+    if (!principal) return this.consume(this.anonymous, 'anonymous', ip, this.config.anonymousPerMinute);
+    const counted = await this.perKey.count(principal.keyId);
+    if (counted.refused) this.refuse('key', this.config.perKeyPerMinute, counted.msBeforeNext);
+  }
+
+  /** Writes the keys' last counts. */
+  close(): Promise<void> {
+    return this.perKey.close();
   }
 }
 
