@@ -14,6 +14,8 @@ export interface ListenOptions {
   onNotification(payload: string | undefined): void;
   /** After a reconnect; returns what it does about the missed NOTIFYs, for the log line. */
   onReconnected(): string;
+  /** At the moment the connection drops (NOTIFYs are missed from now on). */
+  onLost?(): void;
   log(line: string): void;
 }
 
@@ -44,6 +46,7 @@ export class ListenConnection {
     if (this.closed || this.client !== dead) return;
     this.client = null;
     dead.end().catch(() => undefined);
+    this.o.onLost?.();
     const lostAt = Date.now();
     const lost = () => `${this.o.name}: lost the LISTEN connection (${e.message}) ${((Date.now() - lostAt) / 1000).toFixed(1)} s ago`;
     let warned = false;

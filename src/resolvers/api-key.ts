@@ -31,7 +31,9 @@ export class ApiKeyResolver {
 
   @Authorized<Grant>('ADMIN', 'account:any-status')
   @Mutation(() => ApiKey, { description: 'Revoke a key at once. Revoking twice is harmless; a revoked key stays listed.' })
-  revokeApiKey(@Arg('id', () => ID, { description: "The key to revoke (ApiKey.id): one of your organisation's (admins: any)." }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
-    return revokeKey(ctx.ds, who, id);
+  async revokeApiKey(@Arg('id', () => ID, { description: "The key to revoke (ApiKey.id): one of your organisation's (admins: any)." }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<ApiKey> {
+    const key = await revokeKey(ctx.ds, who, id);
+    ctx.accessChanged({ keyId: key.id });
+    return key;
   }
 }

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { DeliveryDeps } from '../delivery/downloads';
 import type { OrderEventHub } from '../services/order-event-hub';
-import type { Principal } from '../services/principal';
+import type { AccessChange, Principal } from '../services/principal';
 import type { SecretBox } from '../services/secret-box';
 import type { WebhookUrlPolicy } from '../domain/webhook-url';
 import type { ContentStore } from '../storage/content-store';
@@ -19,6 +19,11 @@ export interface ResolverDeps {
   store: ContentStore;
   /** Seals webhook signing secrets; which endpoint URLs are allowed. */
   webhooks: { box: SecretBox; policy: WebhookUrlPolicy };
+  /**
+   * After a committed access change: this process forgets the principals it cached for it at
+   * once (other processes on its announcement, which may arrive after this caller's next request).
+   */
+  accessChanged(c: AccessChange): void;
 }
 
 export interface GraphQLContext extends ResolverDeps {

@@ -30,18 +30,22 @@ export class MemberResolver {
   @Mutation(() => Member, {
     description: "Change a member's role. Their keys hold the new role's scopes from their next request on (over an open WebSocket too: its next operation). The last ADMIN cannot be demoted (CONFLICT LAST_ADMIN). Needs ACCOUNT.",
   })
-  changeMemberRole(
+  async changeMemberRole(
     @Arg('id', () => ID, { description: MEMBER_ID }) id: string,
     @Arg('role', () => MemberRole, { description: 'The new role.' }) role: MemberRole,
     @CallingPartner() who: PartnerPrincipal,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Member> {
-    return changeMemberRole(ctx.ds, who, id, role);
+    const member = await changeMemberRole(ctx.ds, who, id, role);
+    ctx.accessChanged({ memberId: member.id });
+    return member;
   }
 
   @Authorized<Grant>('account')
   @Mutation(() => Member, { description: "Remove a member and revoke every key of theirs at once (their open WebSockets close). Removing twice is harmless. The last ADMIN cannot be removed (CONFLICT LAST_ADMIN). Needs ACCOUNT." })
-  removeMember(@Arg('id', () => ID, { description: MEMBER_ID }) id: string, @CallingPartner() who: PartnerPrincipal, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return removeMember(ctx.ds, who, id);
+  async removeMember(@Arg('id', () => ID, { description: MEMBER_ID }) id: string, @CallingPartner() who: PartnerPrincipal, @Ctx() ctx: GraphQLContext): Promise<Member> {
+    const member = await removeMember(ctx.ds, who, id);
+    ctx.accessChanged({ memberId: member.id });
+    return member;
   }
 }

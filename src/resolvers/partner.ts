@@ -14,6 +14,13 @@ import type { GraphQLContext } from './context';
 
 const PARTNER_ID = 'The partner (Partner.id).';
 
+/** A partner's new status, forgotten at once by this process's principal cache. */
+async function changeAccess(ctx: GraphQLContext, id: string, action: Parameters<typeof changeStatus>[2], reason: string | null): Promise<PartnerEntity> {
+  const partner = await changeStatus(ctx.ds, id, action, reason);
+  ctx.accessChanged({ partnerId: partner.id });
+  return partner;
+}
+
 @Resolver(() => Partner)
 export class PartnerResolver {
   @Mutation(() => Application, { description: 'Apply for a partner account. No key needed; an administrator approves or rejects it.' })
@@ -53,7 +60,7 @@ export class PartnerResolver {
   @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner, { description: 'Approve a PENDING application: its keys may then order (after accepting the agreement). Admins only.' })
   approvePartner(@Arg('id', () => ID, { description: PARTNER_ID }) id: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    return changeStatus(ctx.ds, id, 'approve', null);
+    return changeAccess(ctx, id, 'approve', null);
   }
 
   @Authorized<Grant>('ADMIN')
@@ -63,7 +70,7 @@ export class PartnerResolver {
     @Arg('reason', { description: 'Why, shown to the partner as statusReason.' }) reason: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PartnerEntity> {
-    return changeStatus(ctx.ds, id, 'reject', reason);
+    return changeAccess(ctx, id, 'reject', reason);
   }
 
   @Authorized<Grant>('ADMIN')
@@ -73,13 +80,13 @@ export class PartnerResolver {
     @Arg('reason', { description: 'Why, shown to the partner as statusReason.' }) reason: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PartnerEntity> {
-    return changeStatus(ctx.ds, id, 'suspend', reason);
+    return changeAccess(ctx, id, 'suspend', reason);
   }
 
   @Authorized<Grant>('ADMIN')
   @Mutation(() => Partner, { description: 'Reinstate a SUSPENDED partner: APPROVED again. Admins only.' })
   reinstatePartner(@Arg('id', () => ID, { description: PARTNER_ID }) id: string, @Ctx() ctx: GraphQLContext): Promise<PartnerEntity> {
-    return changeStatus(ctx.ds, id, 'reinstate', null);
+    return changeAccess(ctx, id, 'reinstate', null);
   }
 
   @Authorized<Grant>('ADMIN')

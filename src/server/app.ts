@@ -40,6 +40,7 @@ import { openContentStore } from '../storage/open-content-store';
 import { startChaining } from './audit-chainer';
 import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
+import { PrincipalCache } from './principal-cache';
 import { guardInputs } from './input-guard';
 import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
 import { RateLimits, rateLimitPool, rateLimitedAuthentication } from './rate-limits';
@@ -104,14 +105,15 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   // Every API replica also deletes expired cohorts (one at a time).
   const cohortSweeper = startCohortSweeper({ ds, store }, { intervalSeconds: config.cohortSweepSeconds, retentionSeconds: config.cohortRetentionSeconds, log });
   const webhooks = await loadWebhookSettings(config);
-  const deps: ResolverDeps = { ds, config, hub, delivery, store, webhooks: { box: webhooks.box, policy: webhooks.policy } };
+  const principals = new PrincipalCache();
+  const deps: ResolverDeps = { ds, config, hub, delivery, store, webhooks: { box: webhooks.box, policy: webhooks.policy }, accessChanged: (c) => principals.evict(c) };
   const limitsPool = rateLimitPool(asAppRole(url));
   // An idle connection cut by a database restart: without a listener, its 'error' would crash the process.
   limitsPool.on('error', (e) => log(`rate limits: lost an idle database connection (${e.message})`));
   const metrics = createApiMetrics(systemCounts(ds), (e) => logger.warn(`metrics: a gauge could not be read (${e.message})`));
   const telemetry = new OperationTelemetry(metrics, logger);
   const rateLimits = new RateLimits(limitsPool, config.rateLimits, (limit) => metrics.rateLimitRefusals.inc({ limit }), log);
-  const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip));
+  const authenticate = rateLimitedAuthentication(rateLimits, (header, ip) => authenticateBearer(ds, header, ip, principals));
   const schema = await buildAppSchema();
   const dev = config.env === 'development';
   const format = formatUnavailable(maskError(dev, lineLog(logger, 'error'), !config.introspection));
@@ -124,11 +126,20 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const admit = (p: Principal | null, ip: string) => rateLimits.admit(p, ip);
   const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format, telemetry });
   const revocations = new RevocationListener(asAppRole(url), {
-    onRevoked: (r) => sockets.revoke(r),
-    onResync: () => void sockets.recheck((s) => authenticate(s.authorization, s.ip)),
+    onRevoked: (r) => {
+      principals.evict('keyId' in r ? { keyId: r.keyId } : { partnerId: r.partnerId });
+      sockets.revoke(r);
+    },
+    onChanged: (c) => principals.evict(c),
+    onLost: () => principals.setListening(false),
+    onResync: () => {
+      principals.setListening(true);
+      void sockets.recheck((s) => authenticate(s.authorization, s.ip));
+    },
     log,
   });
   await revocations.start();
+  principals.setListening(true);
   const checkpointing = await startCheckpointing(ds, config, log);
   const dispatcher = startWebhookDispatcher(ds, { ...webhooks, log });
   // After the MAC key is set: the chainer MACs the entries it links.

@@ -1,21 +1,30 @@
-// Hears revoked keys and suspended partners from every API process (PostgreSQL LISTEN on the
-// access channel) so that this process can end the sockets they concern. A NOTIFY sent while the
-// connection was down is lost, so after every reconnect (db/listen-connection) `onResync`
+// Hears revoked keys, suspended partners and other access changes from every API process
+// (PostgreSQL LISTEN on the access channel) so that this process can end the sockets they concern
+// and forget the principals it cached. A NOTIFY sent while the connection was down is lost:
+// `onLost` says when it drops, and after every reconnect (db/listen-connection) `onResync`
 // re-checks every open socket.
 import { ListenConnection } from '../db/listen-connection';
-import { ACCESS_REVOKED_CHANNEL, AccessRevocation } from '../services/principal';
+import { ACCESS_REVOKED_CHANNEL, AccessChange, AccessRevocation } from '../services/principal';
 
 export interface RevocationHandlers {
   onRevoked(r: AccessRevocation): void;
+  /** A change that keeps access (a new role, an approval). */
+  onChanged(c: AccessChange): void;
+  onLost(): void;
   onResync(): void;
   log(line: string): void;
 }
 
-function parseRevocation(payload: string | undefined): AccessRevocation | null {
+type Heard = { revoked: AccessRevocation } | { changed: AccessChange };
+
+function parse(payload: string | undefined): Heard | null {
   try {
     const v = JSON.parse(payload ?? '') as Record<string, unknown>;
-    if (typeof v.keyId === 'string') return { keyId: v.keyId };
-    if (typeof v.partnerId === 'string' && (v.status === 'SUSPENDED' || v.status === 'REJECTED' || v.status === 'PENDING')) return { partnerId: v.partnerId, status: v.status };
+    if (typeof v.keyId === 'string') return { revoked: { keyId: v.keyId } };
+    if (typeof v.partnerId === 'string' && (v.status === 'SUSPENDED' || v.status === 'REJECTED' || v.status === 'PENDING')) return { revoked: { partnerId: v.partnerId, status: v.status } };
+    const c = v.changed as Record<string, unknown> | undefined;
+    if (typeof c?.memberId === 'string') return { changed: { memberId: c.memberId } };
+    if (typeof c?.partnerId === 'string') return { changed: { partnerId: c.partnerId } };
   } catch {
     // not JSON: reported below
   }
@@ -31,10 +40,12 @@ export class RevocationListener {
       channel: ACCESS_REVOKED_CHANNEL,
       name: 'access revocations',
       onNotification: (payload) => {
-        const r = parseRevocation(payload);
-        if (r) handlers.onRevoked(r);
-        else handlers.log(`access revocations: ignored payload ${JSON.stringify(payload ?? null).slice(0, 200)}`);
+        const heard = parse(payload);
+        if (!heard) handlers.log(`access revocations: ignored payload ${JSON.stringify(payload ?? null).slice(0, 200)}`);
+        else if ('revoked' in heard) handlers.onRevoked(heard.revoked);
+        else handlers.onChanged(heard.changed);
       },
+      onLost: handlers.onLost,
       onReconnected: () => {
         handlers.onResync();
         return 're-checking every open socket';

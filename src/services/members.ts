@@ -10,7 +10,7 @@ import { MemberEntity } from '../entities/member';
 import { IssuedKey, issueKey } from './api-keys';
 import { AppError, badInput, notFound } from './errors';
 import { emailAddress, requiredText } from './input-text';
-import { PartnerPrincipal, Principal, announceRevocation } from './principal';
+import { PartnerPrincipal, Principal, announceAccessChange, announceRevocation } from './principal';
 
 export interface NewMember {
   name: string;
@@ -68,8 +68,9 @@ function refuseLastAdmin(members: MemberEntity[], target: MemberEntity, what: st
 
 /**
  * Changes a member's role; their keys hold the new role's scopes from their next request on, and an
- * open WebSocket from its next operation (each is authenticated again). Nothing is announced to
- * running subscriptions: every role may read orders, all that a subscription does.
+ * open WebSocket from its next operation (each is authenticated again: the change is announced so
+ * that no API process answers from a principal it cached). Running subscriptions go on: every role
+ * may read orders, all that a subscription does.
  */
 export function changeMemberRole(ds: DataSource, who: PartnerPrincipal, id: string, role: MemberRole): Promise<MemberEntity> {
   return ds.transaction(async (m) => {
@@ -78,6 +79,7 @@ export function changeMemberRole(ds: DataSource, who: PartnerPrincipal, id: stri
     if (role !== 'ADMIN') refuseLastAdmin(members, target, 'demoted');
     target.role = role;
     await m.getRepository(MemberEntity).update({ id: target.id }, { role });
+    await announceAccessChange(m, { memberId: target.id });
     return target;
   });
 }

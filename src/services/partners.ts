@@ -6,7 +6,7 @@ import { IssuedKey, issueKey } from './api-keys';
 import { AppError, badInput, notFound } from './errors';
 import { emailAddress, requiredText } from './input-text';
 import { addInitialAdmin } from './members';
-import { announceRevocation } from './principal';
+import { announceAccessChange, announceRevocation } from './principal';
 
 /** What an applicant tells us (the ApplyInput of the API). */
 export interface PartnerApplication {
@@ -78,6 +78,7 @@ export async function changeStatus(ds: DataSource, id: string, action: keyof typ
     p.statusChangedAt = new Date();
     await m.getRepository(PartnerEntity).save(p);
     if (to !== 'APPROVED') await announceRevocation(m, { partnerId: p.id, status: to });
+    else await announceAccessChange(m, { partnerId: p.id });
     return p;
   });
 }

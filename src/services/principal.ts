@@ -79,15 +79,26 @@ export function authorize(p: Principal | null, grants: readonly Grant[]): Princi
   return p;
 }
 
-/** PostgreSQL NOTIFY channel on which a revoked key or a suspended partner is announced. */
+/**
+ * PostgreSQL NOTIFY channel on which a revoked key or a suspended partner is announced, and any
+ * other change to what a key's principal holds (API processes cache principals: server/principal-cache).
+ */
 export const ACCESS_REVOKED_CHANNEL = 'synthbus_access_revoked';
 
 /** What lost access: one key, or every key of a partner (with the partner's new status). */
 export type AccessRevocation = { keyId: string } | { partnerId: string; status: Principal['partnerStatus'] };
 
+/** Whose principals changed: a revocation, a member's new role, a partner's new status. */
+export type AccessChange = { keyId: string } | { memberId: string } | { partnerId: string };
+
 /** Announces a revocation to every API process; inside a transaction it is heard only once committed. */
 export async function announceRevocation(m: EntityManager, r: AccessRevocation): Promise<void> {
   await m.query('SELECT pg_notify($1, $2)', [ACCESS_REVOKED_CHANNEL, JSON.stringify(r)]);
+}
+
+/** Announces a change that keeps access (a new role, an approval): principals cached before it are stale. */
+export async function announceAccessChange(m: EntityManager, c: { memberId: string } | { partnerId: string }): Promise<void> {
+  await m.query('SELECT pg_notify($1, $2)', [ACCESS_REVOKED_CHANNEL, JSON.stringify({ changed: c })]);
 }
 
 /** Whether a revocation takes access away from a caller who authenticated as `p`. */
