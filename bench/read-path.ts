@@ -5,8 +5,9 @@
 // Per query it prints req/s, p50 and p99 of both and the ratio ours/bare; `--repeat` interleaves
 // repetitions and prints each and the median. `--before <checkout>` runs that checkout's built API
 // (e.g. a `git worktree` of an older commit, built) too, on the same database, as a third column.
+// `--profile <dir>` has our API write a CPU profile there.
 //
-//   npx tsc -p tsconfig.build.json && node dist/bench/read-path.js [--seconds 10] [--connections 50] [--repeat 3] [--before <dir>]
+//   npx tsc -p tsconfig.build.json && node dist/bench/read-path.js [--seconds 10] [--connections 50] [--repeat 3] [--before <dir>] [--profile <dir>]
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,9 @@ const REPEAT = arg('repeat', 3);
 const ORDERS = 30;
 const beforeAt = process.argv.indexOf('--before');
 const BEFORE = beforeAt > 0 ? path.resolve(process.argv[beforeAt + 1]) : null;
+const profileAt = process.argv.indexOf('--profile');
+/** Where our API writes a V8 CPU profile (.cpuprofile, for Chrome DevTools) when it exits. */
+const PROFILE = profileAt > 0 ? path.resolve(process.argv[profileAt + 1]) : null;
 
 function hasTaskset(): boolean {
   try {
@@ -125,7 +129,7 @@ async function main(): Promise<void> {
     const start = async (name: string, script: string, args: string[], extraEnv: Record<string, string> = {}) => {
       const port = await freePort();
       // Warnings and errors only (SYNTHBUS_LOG_LEVEL).
-      const child = spawn(process.execPath, [script, ...args], { env: { ...env, ...extraEnv, PORT: String(port), SYNTHBUS_DATA_DIR: path.join(dataDir, name) }, stdio: ['ignore', 'inherit', 'inherit'] });
+      const child = spawn(process.execPath, [...(PROFILE && name === 'ours' ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), script, ...args], { env: { ...env, ...extraEnv, PORT: String(port), SYNTHBUS_DATA_DIR: path.join(dataDir, name) }, stdio: ['ignore', 'inherit', 'inherit'] });
       children.push(child);
       const url = `http://127.0.0.1:${port}/graphql`;
       await waitForHttp(url, child);
