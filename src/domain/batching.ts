@@ -11,12 +11,12 @@ export interface Batching {
 }
 
 export const BATCHING: Record<ProviderName, Batching> = {
-  // cpu: bigger runs amortize ONNX's per-run overhead. Shipped bundle, 2 cores, load 3, best of 5
-  // (bench/batch-size.ts): 16/16 89.6 images/s = 1.17× the old 4/16 (76.3), 0.19 s per call;
-  // 32/32 is faster still (1.46×) but doubles the wait between progress events, and in one sweep
-  // under heavy load one of its engines failed the batch-invariance check and fell back to one
-  // image per run (not seen again in six quiet checks at 16 and 32).
-  cpu: { batchSize: 16, microBatch: 16 },
+  // cpu: measured on the shipped bundle (synthbus-busbra-256-v1, 256×256, 2 cores, 16 images,
+  // bench/batch-size.ts): images/s is flat from 1 to 32 per run (0.30-0.40; ONNX's per-run overhead
+  // is nothing beside a 19M-parameter denoiser), while the wait between progress events grows with
+  // the call: 2/2 0.40 images/s at 5 s per call, 16/16 0.33 at 49 s. On the tiny test fixture,
+  // where per-run overhead dominates, 16/16 was 1.17× 4/16 and 2/2 0.93×.
+  cpu: { batchSize: 2, microBatch: 2 },
   // GPU providers: NOT MEASURED yet (no GPU machine was lent since this table was made); a GPU
   // fills only with many rows per run, so the call is twice the CPU's. bench/gpu/run.sh prints
   // the sweep that replaces these rows.
