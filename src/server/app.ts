@@ -42,7 +42,7 @@ import { startCheckpointing } from './audit-checkpointer';
 import { authenticateBearer } from './authenticate';
 import { PrincipalCache } from './principal-cache';
 import { guardInputs } from './input-guard';
-import { LIMIT_CODES, QueryLimits, limitErrors } from './limits';
+import { LIMIT_CODES, QueryLimits, passedLimitsCache } from './limits';
 import { RateLimits, rateLimitPool, rateLimitedAuthentication } from './rate-limits';
 import { RevocationListener } from './revocation-listener';
 import { SocketSessions } from './socket-sessions';
@@ -145,6 +145,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   // After the MAC key is set: the chainer MACs the entries it links.
   const chaining = startChaining(ds, log);
 
+  const limitErrors = passedLimitsCache(schema, limits);
   const costPlugin: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
@@ -153,7 +154,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
           if (operation?.operation === 'subscription') {
             throw new GraphQLError('Subscriptions run over WebSocket (graphql-ws) at this same URL, not over HTTP.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
           }
-          const [refused] = limitErrors(schema, document, request.variables ?? {}, limits);
+          const [refused] = limitErrors(document, request.variables ?? {});
           if (refused) throw refused;
         },
       };
