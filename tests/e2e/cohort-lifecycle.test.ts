@@ -145,6 +145,9 @@ test('the sweeper deletes a cohort whose retention ended, audited as the system'
   await owner.query(`UPDATE orders SET finished_at = finished_at - interval '91 days' WHERE id = $1`, [orderId]);
   const expired = await untilDeleted(orderId, a.key);
   expect(expired).toMatchObject({ cohortDeletionReason: 'EXPIRED', cohortExpiresAt: null, status: 'COMPLETED' });
+  // The deletion is recorded first (links answer GONE from then on), then the sweeper removes the
+  // bytes and audits the removal: wait for that entry (CI once looked between the two steps).
+  while ((await auditEntries('cohort.deleted', orderId)).length === 0) await new Promise((r) => setTimeout(r, 100));
   expect(await stored(hashes)).toEqual([false, false, false, false]);
   expect(expired.certificate.passed).toBe(true);
   expect(await auditEntries('cohort.deleted', orderId)).toEqual([
