@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
@@ -177,6 +177,9 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
       unavailablePlugin,
       // The landing page (Apollo Sandbox) loads from a CDN; the playground route replaces it.
       ApolloServerPluginLandingPageDisabled(),
+      // Its per-field hooks wrapped every field resolver to compute cache hints that no field
+      // gives (every answer is private: no-store, set below) — issue 15's read path.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();
@@ -187,6 +190,10 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   if (config.playground) mountPlayground(app);
   app.use(
     '/graphql',
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
+      res.setHeader('Cache-Control', 'no-store'); // every answer is one partner's own data
+      next();
+    },
     express.json({ limit: config.bodyLimit }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GraphQLContext> => {

@@ -23,6 +23,14 @@ test('CSRF prevention: a simple GET without a preflight header is refused; with 
   expect(ok.status).toBe(200);
 });
 
+test('every GraphQL answer, data or error, is Cache-Control: no-store (one partner\'s own data)', async () => {
+  const post = (query: string, key?: string) =>
+    fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify({ query }) });
+  for (const res of [await post('{ orders { edges { cursor } } }', stack.adminKey), await post('{ orders { edges { cursor } } }'), await post('{ nope }')]) {
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  }
+});
+
 test('a request body above the limit gets 413 and a JSON error, not a stack trace', async () => {
   const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ currentAgreement { version } } # ${'x'.repeat(4000)}` }) });
   expect(res.status).toBe(413);
