@@ -127,7 +127,7 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
   const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format, telemetry });
   const revocations = new RevocationListener(asAppRole(url), {
     onRevoked: (r) => {
-      principals.evict('keyId' in r ? { keyId: r.keyId } : { partnerId: r.partnerId });
+      principals.evict(r);
       sockets.revoke(r);
     },
     onChanged: (c) => principals.evict(c),

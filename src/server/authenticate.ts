@@ -10,14 +10,13 @@ import type { PrincipalCache } from './principal-cache';
  * Resolves an `Authorization` value ("Bearer <key>") to a principal. No header: null. A bad,
  * unknown or revoked key: UNAUTHENTICATED, and the failure is written to the audit log (with the
  * key's first characters only, never the key). Working keys' principals are cached (by the key's
- * hash, never the key) when a cache is given.
+ * hash, never the key).
  */
-export async function authenticateBearer(ds: DataSource, header: string | undefined | null, ip: string, cache?: PrincipalCache): Promise<Principal | null> {
+export async function authenticateBearer(ds: DataSource, header: string | undefined | null, ip: string, cache: PrincipalCache): Promise<Principal | null> {
   if (!header) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   try {
     if (!m) throw unauthenticated('MALFORMED_AUTHORIZATION', 'The Authorization header must be "Bearer <API key>".');
-    if (!cache) return await authenticateToken(ds, m[1]);
     const hash = hashToken(m[1]);
     const cached = cache.get(hash);
     if (cached) return cached;
