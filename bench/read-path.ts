@@ -91,17 +91,60 @@ async function seed(url: string, databaseUrl: string): Promise<{ key: string; or
 
 interface Load {
   rps: number;
+  total: number;
   p50: number;
   p99: number;
   bad: number;
+  /** CPU milliseconds per answered request: the server process, and PostgreSQL's processes together (Linux only). */
+  cpu: { server: number; postgres: number } | null;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux this runs on
+
+/** utime + stime of a process, in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is 3rd, utime 14th, stime 15th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Every PostgreSQL process's CPU ms by pid (the backends live as long as the pools' connections). */
+function postgresCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres') out.set(Number(e), cpuMs(Number(e)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Measures the CPU that `pid` and PostgreSQL spend while `run` goes. */
+function withCpu(pid: number, run: () => Omit<Load, 'cpu'>): Load {
+  if (!fs.existsSync('/proc/self/stat')) return { ...run(), cpu: null };
+  const server0 = cpuMs(pid);
+  const pg0 = postgresCpu();
+  const l = run();
+  const server = cpuMs(pid) - server0;
+  let postgres = 0;
+  for (const [p, ms] of postgresCpu()) postgres += ms - (pg0.get(p) ?? 0);
+  const answered = Math.max(1, l.total);
+  return { ...l, cpu: { server: server / answered, postgres: postgres / answered } };
 }
 
 /** autocannon (its CLI, in its own process on CPU 0) against `url` with one request body. */
-function load(url: string, key: string, body: string, seconds: number): Load {
+function load(url: string, key: string, body: string, seconds: number): Omit<Load, 'cpu'> {
   const cli = [path.join(ROOT, 'node_modules/autocannon/autocannon.js'), '--json', '-c', String(CONNECTIONS), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-H', `authorization=Bearer ${key}`, '-b', body, url];
   const out = PIN ? execFileSync('taskset', ['-c', '0', process.execPath, ...cli], { maxBuffer: 1 << 26 }) : execFileSync(process.execPath, cli, { maxBuffer: 1 << 26 });
-  const r = JSON.parse(out.toString('utf8')) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number };
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+  const r = JSON.parse(out.toString('utf8')) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number; timeouts: number };
+  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
 }
 
 function median(xs: number[]): number {
@@ -125,7 +168,7 @@ async function main(): Promise<void> {
       SYNTHBUS_RATE_LIMIT_PER_KEY: String(1e9),
       SYNTHBUS_QUOTA_CONCURRENT_ORDERS: String(ORDERS),
     };
-    const servers: { name: string; url: string }[] = [];
+    const servers: { name: string; url: string; pid: number }[] = [];
     const start = async (name: string, script: string, args: string[], extraEnv: Record<string, string> = {}) => {
       const port = await freePort();
       // Warnings and errors only (SYNTHBUS_LOG_LEVEL).
@@ -133,7 +176,7 @@ async function main(): Promise<void> {
       children.push(child);
       const url = `http://127.0.0.1:${port}/graphql`;
       await waitForHttp(url, child);
-      servers.push({ name, url });
+      servers.push({ name, url, pid: child.pid ?? 0 });
       return url;
     };
     await start('bare', path.join(ROOT, 'dist/bench/read-path-bare.js'), [db.url]);
@@ -147,7 +190,7 @@ async function main(): Promise<void> {
     ];
     const cpus = os.cpus();
     process.stdout.write(`read path: ${CONNECTIONS} connections, ${SECONDS} s per run, ${REPEAT} interleaved repetitions; ${cpus.length} × ${cpus[0]?.model}; load average ${os.loadavg()[0].toFixed(1)}; ${PIN ? 'autocannon on CPU 0, servers and PostgreSQL on CPU 1' : 'not pinned (no taskset or one CPU)'}\n`);
-    const fmt = (l: Load) => `${l.rps.toFixed(0)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${l.bad ? `, ${l.bad} failed` : ''}`;
+    const fmt = (l: Load) => `${l.rps.toFixed(0)} req/s, p50 ${l.p50} ms, p99 ${l.p99} ms${l.cpu ? `, CPU/request ${l.cpu.server.toFixed(2)} ms + PostgreSQL ${l.cpu.postgres.toFixed(2)} ms` : ''}${l.bad ? `, ${l.bad} failed` : ''}`;
     for (const q of queries) {
       const body = JSON.stringify({ query: q.query, variables: q.variables });
       // The same answer from every server, or the comparison means nothing.
@@ -156,7 +199,7 @@ async function main(): Promise<void> {
       for (const srv of servers) load(srv.url, key, body, 2); // warm-up: JIT, pools, caches
       const runs: Map<string, Load>[] = [];
       for (let i = 0; i < REPEAT; i++) {
-        const run = new Map(servers.map((srv) => [srv.name, load(srv.url, key, body, SECONDS)] as const));
+        const run = new Map(servers.map((srv) => [srv.name, withCpu(srv.pid, () => load(srv.url, key, body, SECONDS))] as const));
         runs.push(run);
         const bare = run.get('bare') as Load;
         process.stdout.write(`${q.name} #${i + 1}: ${servers.map((srv) => `${srv.name} ${fmt(run.get(srv.name) as Load)}${srv.name === 'bare' ? '' : ` (${srv.name}/bare ${((run.get(srv.name) as Load).rps / bare.rps).toFixed(2)})`}`).join(' | ')}\n`);

@@ -1,5 +1,6 @@
-// The API process, wired in one place: express + Apollo Server (HTTP) + graphql-ws (WebSocket) on
-// one port, path /graphql, plus the download and playground routes. Every dependency is built
+// The API process, wired in one place: Apollo Server (HTTP, on node:http: graphql-http.ts) and
+// graphql-ws (WebSocket) on one port, path /graphql, plus express for the download, playground,
+// health and metrics routes. Every dependency is built
 // once here from config and handed down; nothing below imports the server back. Stateless: any
 // number of replicas share the database, the queue and NOTIFY.
 import 'reflect-metadata';
@@ -7,7 +8,6 @@ import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { PubSub, buildSchema } from 'type-graphql';
@@ -29,6 +29,7 @@ import { createApiMetrics } from '../metrics/api-metrics';
 import { mountMetrics } from './metrics-route';
 import { OperationTelemetry } from './operation-telemetry';
 import { requestLogging } from './request-log';
+import { answerHttpError, graphqlHttp, isGraphqlPath } from './graphql-http';
 import { resolvers } from '../resolvers';
 import { auditMutations } from '../resolvers/audit-mutations';
 import { authChecker } from '../resolvers/authorization';
@@ -121,7 +122,8 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  // Requests are routed below, once Apollo has started: /graphql to graphql-http.ts, the rest to express.
+  const httpServer = http.createServer();
   const sockets = new SocketSessions();
   const admit = (p: Principal | null, ip: string) => rateLimits.admit(p, ip);
   const wsServer = serveWebSocket(httpServer, { schema, limits, introspection: config.introspection, resolverDeps: deps, sessions: sockets, authenticate, admit, format, telemetry });
@@ -183,41 +185,30 @@ export async function startApi(config: Config, url: string, logger: Logger = sil
     ],
   });
   await apollo.start();
-  app.use(requestLogging(logger));
   mountHealth(app, ds);
   mountMetrics(app, metrics.registry, authenticate);
   mountDownloads(app, { delivery, authenticate });
   if (config.playground) mountPlayground(app);
-  app.use(
-    '/graphql',
-    (_req: express.Request, res: express.Response, next: express.NextFunction) => {
-      res.setHeader('Cache-Control', 'no-store'); // every answer is one partner's own data
-      next();
+  const httpError = answerHttpError(config.bodyLimit, logger);
+  app.use((err: Error & { status?: number; type?: string }, req: express.Request, res: express.Response, _next: express.NextFunction) => httpError(err, req, res));
+  const graphql = graphqlHttp(apollo, {
+    bodyLimit: config.bodyLimit,
+    context: async (req): Promise<GraphQLContext> => {
+      const ip = req.socket.remoteAddress ?? '';
+      try {
+        const principal = await authenticate(req.headers.authorization, ip);
+        await admit(principal, ip);
+        return requestContext(deps, principal, ip);
+      } catch (e) {
+        if (isDatabaseUnavailable(e)) throw unavailableError();
+        if (e instanceof GraphQLError && e.extensions.code === 'UNAUTHENTICATED') throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
+        throw e;
+      }
     },
-    express.json({ limit: config.bodyLimit }),
-    expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => {
-        const ip = req.socket.remoteAddress ?? '';
-        try {
-          const principal = await authenticate(req.headers.authorization, ip);
-          await admit(principal, ip);
-          return requestContext(deps, principal, ip);
-        } catch (e) {
-          if (isDatabaseUnavailable(e)) throw unavailableError();
-          if (e instanceof GraphQLError && e.extensions.code === 'UNAUTHENTICATED') throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 401 } } });
-          throw e;
-        }
-      },
-    }),
-  );
-  // Body too large or not JSON: a GraphQL-shaped error, never express's HTML page with a stack.
-  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (res.headersSent) return next(err);
-    const status = err.status ?? 500;
-    const message = err.type === 'entity.too.large' ? `Request body exceeds the ${config.bodyLimit} limit.` : status < 500 ? err.message : 'Internal server error.';
-    if (status >= 500) logger.error({ requestId: _req.headers['x-request-id'] }, `http error: ${err.stack ?? err.message}`);
-    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR' } }] });
+    onError: httpError,
   });
+  const logRequest = requestLogging(logger);
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => logRequest(req, res, () => (isGraphqlPath(req.url) ? graphql(req, res) : app(req, res))));
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const addr = httpServer.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

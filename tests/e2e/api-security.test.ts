@@ -23,12 +23,20 @@ test('CSRF prevention: a simple GET without a preflight header is refused; with 
   expect(ok.status).toBe(200);
 });
 
-test('every GraphQL answer, data or error, is Cache-Control: no-store (one partner\'s own data)', async () => {
+test('every GraphQL answer, data or error, is Cache-Control: no-store (one partner\'s own data), whole, with no ETag to compute', async () => {
   const post = (query: string, key?: string) =>
     fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify({ query }) });
   for (const res of [await post('{ orders { edges { cursor } } }', stack.adminKey), await post('{ orders { edges { cursor } } }'), await post('{ nope }')]) {
     expect(res.headers.get('cache-control')).toBe('no-store');
+    // Nothing is cached, so a hash of each answer (express's default ETag) would be wasted work.
+    expect(res.headers.get('etag')).toBeNull();
+    expect(res.headers.get('x-request-id')).toMatch(/^[\w-]{36}$/);
+    expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(await res.text()));
   }
+  // /graphql/ and a query string are the same endpoint; other paths are not.
+  const slash = await fetch(`${stack.url}/?query=${encodeURIComponent('{ currentAgreement { version } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+  expect(((await slash.json()) as { data: { currentAgreement: { version: number } } }).data.currentAgreement.version).toBeGreaterThan(0);
+  expect((await fetch(`${stack.url}x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).status).toBe(404);
 });
 
 test('a request body above the limit gets 413 and a JSON error, not a stack trace', async () => {
