@@ -49,8 +49,8 @@ export class PendingAuditWriter {
   constructor(private readonly ds: DataSource) {}
 
   write(input: AuditInput): Promise<void> {
-    // As jsonb reads it back, so that the MAC covers exactly what the chainer will hash.
-    const fields = JSON.parse(JSON.stringify(entryFields(input))) as EntryFields;
+    // Plain JSON values (entryFields), as jsonb reads them back: the MAC covers what the chainer will hash.
+    const fields = entryFields(input);
     const row: PendingRow = { id: randomUUID(), at: new Date(), fields, mac: null };
     row.mac = macOf(macText(row));
     return new Promise<void>((resolve, reject) => {
