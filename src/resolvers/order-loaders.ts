@@ -4,6 +4,7 @@ import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { OrderProgress } from '../domain/order';
 import type { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
+import { notFound } from '../services/errors';
 import { ImagePage, Page, ScopedOrders, scopedOrders } from '../services/order-access';
 import { progressOfOrders } from '../services/order-events';
 import { cohortDeletions } from '../services/order-lifecycle';
@@ -26,6 +27,18 @@ export class OrderLoaders {
   private access(): ScopedOrders {
     if (!this.principal) throw new Error('an order field that reads through scopedOrders lacks @Authorized');
     return scopedOrders(this.ds, this.principal);
+  }
+
+  // The `order(id)` fields of this request (aliases included): one query and one audit row. Never
+  // shared between requests, so that each request's reads are audited as its own; cache: false,
+  // so nothing is remembered between fields either.
+  private readonly orders = new DataLoader<string, OrderEntity | null>((ids) => this.access().readMany(ids), { cache: false });
+
+  /** The order if the caller may see it (NOT_FOUND otherwise), audited either way. */
+  async order(id: string): Promise<OrderEntity> {
+    const order = await this.orders.load(id);
+    if (!order) throw notFound('order', id);
+    return order;
   }
 
   // Keys that ask for different pages are batched per page request (one query each).

@@ -62,8 +62,8 @@ export class OrderResolver {
 
   @Authorized<Grant>(ORDER_READERS)
   @Query(() => Order, { description: 'One of your orders (admins: any). NOT_FOUND when it is not yours. Needs ORDERS_READ.' })
-  order(@Arg('id', () => ID, { description: 'The order id (Order.id).' }) id: string, @Caller() who: Principal, @Ctx() ctx: GraphQLContext): Promise<OrderEntity> {
-    return scopedOrders(ctx.ds, who).get(id);
+  order(@Arg('id', () => ID, { description: 'The order id (Order.id).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderEntity> {
+    return ctx.orders.order(id);
   }
 
   @Authorized<Grant>(ORDER_READERS)

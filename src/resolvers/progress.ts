@@ -1,9 +1,7 @@
 import { Arg, Authorized, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { OrderEvent } from '../domain/order';
 import { OrderProgressEvent, progressEventOf } from '../schema/progress';
-import { scopedOrders } from '../services/order-access';
 import { orderProgress } from '../services/order-events';
-import { callerOf } from './authorization';
 import type { GraphQLContext } from './context';
 import { ORDER_READERS } from './order';
 
@@ -15,7 +13,7 @@ const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
  * snapshot already showed; every event carries the full counts, so that is harmless).
  */
 async function* progressStream(ctx: GraphQLContext, orderId: string): AsyncGenerator<OrderEvent> {
-  const order = await scopedOrders(ctx.ds, callerOf(ctx)).get(orderId);
+  const order = await ctx.orders.order(orderId);
   const events = ctx.hub.subscribe(order.id);
   try {
     const snapshot = await orderProgress(ctx.ds, order.id);

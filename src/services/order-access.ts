@@ -2,7 +2,6 @@
 // scopedOrders(principal), which only ever queries the caller's own rows (admins: all rows) and
 // writes the read to the audit log (as a pending entry, chained soon after: audit/pending.ts).
 // Another partner's order is NOT_FOUND: existence is not revealed.
-import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { pendingAudit } from '../audit/pending';
 import { EntityRows } from '../db/entity-rows';
@@ -116,11 +115,11 @@ export class ScopedOrders {
     return order;
   }
 
-  // The `order(id)` fields of one request (aliases included) are read in one query and audited in
-  // one row (and one more for those refused); cache: false, so nothing is remembered between them.
-  private readonly reads = new DataLoader<string, OrderEntity | null>((ids) => this.readBatch(ids), { cache: false });
-
-  private async readBatch(ids: readonly string[]): Promise<(OrderEntity | null)[]> {
+  /**
+   * Several orders by id, in one query and one audit row (and one more for those refused): the
+   * `order(id)` fields of one request, aliases included (OrderLoaders batches them per request).
+   */
+  async readMany(ids: readonly string[]): Promise<(OrderEntity | null)[]> {
     const wanted = [...new Set(ids)];
     const valid = wanted.filter(isUuid);
     const where = this.owned().and('o.id = ANY(?::uuid[])', valid);
@@ -131,13 +130,6 @@ export class ScopedOrders {
     // A probe for another partner's order leaves a trace too.
     if (refused.length) await this.audit('order.read', 'order', refused.join(','), { reason: 'ORDER_NOT_FOUND' }, 'denied');
     return ids.map((id) => byId.get(id) ?? null);
-  }
-
-  /** The order if the caller may see it (NOT_FOUND otherwise), audited either way. */
-  async get(orderId: string): Promise<OrderEntity> {
-    const order = await this.reads.load(orderId);
-    if (!order) throw notFound('order', orderId);
-    return order;
   }
 
   /** The caller's orders that match the filter. */
@@ -222,12 +214,7 @@ export class ScopedOrders {
   }
 }
 
-// One ScopedOrders per caller of a request (each request authenticates to a new principal), so
-// that the fields of one request share its batches.
-const perRequest = new WeakMap<Principal, ScopedOrders>();
-
+/** The reads `who` may make. Holds no state: per-request batching lives in resolvers/order-loaders.ts. */
 export function scopedOrders(ds: DataSource, who: Principal): ScopedOrders {
-  let scoped = perRequest.get(who);
-  if (!scoped || scoped.ds !== ds) perRequest.set(who, (scoped = new ScopedOrders(ds, who)));
-  return scoped;
+  return new ScopedOrders(ds, who);
 }
