@@ -6,7 +6,7 @@ import type { OrderEntity } from '../entities/order';
 import { CohortDeletionReason } from '../schema/cohort';
 import { Order } from '../schema/order';
 import { deleteCohort } from '../services/cohort-deletion';
-import { scopedOrders } from '../services/order-access';
+import { OrderView, scopedOrders } from '../services/order-access';
 import { auditActor, type Grant, type PartnerPrincipal } from '../services/principal';
 import { CallingPartner } from './authorization';
 import type { GraphQLContext } from './context';
@@ -33,18 +33,18 @@ export class CohortResolver {
     description:
       "When the service deletes this cohort's images (ISO 8601, UTC): the server's retention (SYNTHBUS_COHORT_RETENTION_DAYS, 90 days by default) after the order ended. Null while it is queued or running, when the server keeps cohorts until deleted (retention 0), and once deleted. Download a copy before.",
   })
-  async cohortExpiresAt(@Root() o: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
+  async cohortExpiresAt(@Root() o: OrderView, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     const deleted = await ctx.orders.cohortDeletion.load(o.id);
     return cohortExpiresAt(o, ctx.config.cohortRetentionSeconds, deleted !== null);
   }
 
   @FieldResolver(() => Date, { nullable: true, description: "When the cohort's images were deleted (ISO 8601, UTC); null while they are kept." })
-  async cohortDeletedAt(@Root() o: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
+  async cohortDeletedAt(@Root() o: OrderView, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
     return (await ctx.orders.cohortDeletion.load(o.id))?.deletedAt ?? null;
   }
 
   @FieldResolver(() => CohortDeletionReason, { nullable: true, description: "Why the cohort's images were deleted; null while they are kept." })
-  async cohortDeletionReason(@Root() o: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<CohortDeletionReason | null> {
+  async cohortDeletionReason(@Root() o: OrderView, @Ctx() ctx: GraphQLContext): Promise<CohortDeletionReason | null> {
     return (await ctx.orders.cohortDeletion.load(o.id))?.reason ?? null;
   }
 }

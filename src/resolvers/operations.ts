@@ -4,7 +4,7 @@ import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectTy
 import type { OrderEntity } from '../entities/order';
 import { Order } from '../schema/order';
 import { listWorkers, orderStall, ordersWaitingForWorkers } from '../services/models';
-import { scopedOrders } from '../services/order-access';
+import { OrderView, scopedOrders } from '../services/order-access';
 import { retryOrder } from '../services/orders';
 import type { Grant, Principal } from '../services/principal';
 import { Caller } from './authorization';
@@ -72,7 +72,7 @@ export class OrderStallResolver {
     nullable: true,
     description: 'Why this queued or running order is not progressing, if it is not: "waiting for a worker with model X" (no worker that holds its model is running) or "storage unavailable, retrying". Null while it progresses and once it has ended.',
   })
-  stalledBecause(@Root() order: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+  stalledBecause(@Root() order: OrderView, @Ctx() ctx: GraphQLContext): Promise<string | null> {
     return orderStall(ctx.ds, ctx.config.leaseSeconds, order.id);
   }
 }

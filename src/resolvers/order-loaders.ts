@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { OrderProgress } from '../domain/order';
 import type { CertificateEntity, OrderEntity, OrderImageEntity } from '../entities/order';
 import { notFound } from '../services/errors';
-import { ImagePage, Page, ScopedOrders, scopedOrders } from '../services/order-access';
+import { ImagePage, OrderView, Page, ScopedOrders, scopedOrders } from '../services/order-access';
 import { progressOfOrders } from '../services/order-events';
 import { cohortDeletions } from '../services/order-lifecycle';
 import type { CohortDeletion } from '../domain/cohort-retention';
@@ -32,10 +32,10 @@ export class OrderLoaders {
   // The `order(id)` fields of this request (aliases included): one query and one audit row. Never
   // shared between requests, so that each request's reads are audited as its own; cache: false,
   // so nothing is remembered between fields either.
-  private readonly orders = new DataLoader<string, OrderEntity | null>((ids) => this.access().readMany(ids), { cache: false });
+  private readonly orders = new DataLoader<string, OrderView | null>((ids) => this.access().readMany(ids), { cache: false });
 
   /** The order if the caller may see it (NOT_FOUND otherwise), audited either way. */
-  async order(id: string): Promise<OrderEntity> {
+  async order(id: string): Promise<OrderView> {
     const order = await this.orders.load(id);
     if (!order) throw notFound('order', id);
     return order;

@@ -6,7 +6,7 @@ import { PAGE_ARGS } from '../schema/common';
 import { OrderEventType, OrderStatus } from '../domain/order';
 import { Order, OrderConnection, OrderFilterInput, OrderImage, OrderImageConnection, OrderInput, Quote } from '../schema/order';
 import { OrderProgressEvent, progressEventOf } from '../schema/progress';
-import { imagePage, scopedOrders } from '../services/order-access';
+import { OrderView, imagePage, scopedOrders } from '../services/order-access';
 import { cancelOrder, placeOrder, quoteOrder } from '../services/orders';
 import type { Grant, PartnerPrincipal, Principal } from '../services/principal';
 import { Caller, CallingPartner } from './authorization';
@@ -62,7 +62,7 @@ export class OrderResolver {
 
   @Authorized<Grant>(ORDER_READERS)
   @Query(() => Order, { description: 'One of your orders (admins: any). NOT_FOUND when it is not yours. Needs ORDERS_READ.' })
-  order(@Arg('id', () => ID, { description: 'The order id (Order.id).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderEntity> {
+  order(@Arg('id', () => ID, { description: 'The order id (Order.id).' }) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderView> {
     return ctx.orders.order(id);
   }
 
@@ -83,7 +83,7 @@ export class OrderResolver {
   @Authorized<Grant>(ORDER_READERS)
   @FieldResolver(() => OrderImageConnection, { description: 'Metadata of the delivered images, by ascending index.' })
   async images(
-    @Root() o: OrderEntity,
+    @Root() o: OrderView,
     @Arg('first', () => Int, { nullable: true, description: PAGE_ARGS.first }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: PAGE_ARGS.after }) after: string | null,
     @Ctx() ctx: GraphQLContext,
@@ -95,13 +95,13 @@ export class OrderResolver {
 
   @Authorized<Grant>(ORDER_READERS)
   @FieldResolver(() => Certificate, { nullable: true, description: 'The signed certificate, once the last image is recorded (passed or not); null before, and for an order cancelled or failed before that.' })
-  async certificate(@Root() o: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<Certificate | null> {
+  async certificate(@Root() o: OrderView, @Ctx() ctx: GraphQLContext): Promise<Certificate | null> {
     const c = await ctx.orders.certificate.load(o);
     return c && certificateNode(c, ctx);
   }
 
   @FieldResolver(() => OrderProgressEvent, { description: 'The order\'s progress as stored now (a SNAPSHOT event), with an estimate of the time left.' })
-  async progress(@Root() o: OrderEntity, @Ctx() ctx: GraphQLContext): Promise<OrderProgressEvent> {
+  async progress(@Root() o: OrderView, @Ctx() ctx: GraphQLContext): Promise<OrderProgressEvent> {
     const p = await ctx.orders.progress.load(o.id);
     return progressEventOf({ ...(p as NonNullable<typeof p>), status: o.status as OrderStatus, type: OrderEventType.SNAPSHOT, at: new Date().toISOString() });
   }

@@ -65,12 +65,23 @@ export function imagePage(first: number | null | undefined, after: string | null
   return { limit, from: idx };
 }
 
-const orderRowsOf = new WeakMap<DataSource, EntityRows<OrderEntity>>();
+/**
+ * What the Order type shows (schema/order.ts) and its field resolvers read: an order without its
+ * internals (partner, raw mix input, shard plan, request hash). The read path selects only these.
+ */
+export const ORDER_VIEW = ['id', 'status', 'modelId', 'size', 'counts', 'seed', 'sampler', 'steps', 'guidance', 'certificateId', 'idempotencyKey', 'failureReason', 'createdAt', 'startedAt', 'finishedAt'] as const;
+export type OrderView = Pick<OrderEntity, (typeof ORDER_VIEW)[number]>;
+
+interface OrderRows {
+  whole: EntityRows<OrderEntity>;
+  view: EntityRows<OrderEntity, (typeof ORDER_VIEW)[number]>;
+}
+const orderRowsOf = new WeakMap<DataSource, OrderRows>();
 
 /** Orders read with plain SQL (alias `o`): the read path's hot queries. */
-function orderRows(ds: DataSource): EntityRows<OrderEntity> {
+function orderRows(ds: DataSource): OrderRows {
   let rows = orderRowsOf.get(ds);
-  if (!rows) orderRowsOf.set(ds, (rows = new EntityRows(ds, OrderEntity, 'o')));
+  if (!rows) orderRowsOf.set(ds, (rows = { whole: new EntityRows(ds, OrderEntity, 'o'), view: new EntityRows(ds, OrderEntity, 'o', ORDER_VIEW) }));
   return rows;
 }
 
@@ -110,7 +121,7 @@ export class ScopedOrders {
   /** The order if the caller may see it; NOT_FOUND otherwise. Not audited (internal use). */
   async find(orderId: string): Promise<OrderEntity> {
     const where = this.owned().and('o.id = ?', orderId);
-    const [order] = isUuid(orderId) ? await orderRows(this.ds).query(where.sql, where.params) : [];
+    const [order] = isUuid(orderId) ? await orderRows(this.ds).whole.query(where.sql, where.params) : [];
     if (!order) throw notFound('order', orderId);
     return order;
   }
@@ -119,11 +130,11 @@ export class ScopedOrders {
    * Several orders by id, in one query and one audit row (and one more for those refused): the
    * `order(id)` fields of one request, aliases included (OrderLoaders batches them per request).
    */
-  async readMany(ids: readonly string[]): Promise<(OrderEntity | null)[]> {
+  async readMany(ids: readonly string[]): Promise<(OrderView | null)[]> {
     const wanted = [...new Set(ids)];
     const valid = wanted.filter(isUuid);
     const where = this.owned().and('o.id = ANY(?::uuid[])', valid);
-    const rows = valid.length ? await orderRows(this.ds).query(where.sql, where.params) : [];
+    const rows = valid.length ? await orderRows(this.ds).view.query(where.sql, where.params) : [];
     const byId = new Map(rows.map((o) => [o.id, o]));
     const refused = wanted.filter((id) => !byId.has(id));
     if (rows.length) await this.audit('order.read', 'order', rows.map((o) => o.id).join(','), rows.length > 1 ? { count: rows.length } : {});
@@ -150,7 +161,7 @@ export class ScopedOrders {
   }
 
   /** Newest first; the cursor is the last item's (createdAt, id). */
-  async list(filter: OrderFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<OrderEntity>> {
+  async list(filter: OrderFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<OrderView>> {
     const limit = pageSize(first);
     const w = this.filtered(filter);
     if (after) {
@@ -161,7 +172,7 @@ export class ScopedOrders {
       }
       w.and('(o.created_at, o.id) < (?, ?)', new Date(at), id);
     }
-    const rows = await orderRows(this.ds).query(`${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ${limit + 1}`, w.params);
+    const rows = await orderRows(this.ds).view.query(`${w.sql} ORDER BY o.created_at DESC, o.id DESC LIMIT ${limit + 1}`, w.params);
     const items = rows.slice(0, limit);
     await this.audit('order.list', 'order', items.map((o) => o.id).join(','), { count: items.length });
     return { items, hasNextPage: rows.length > limit, cursorOf: (o) => encodeCursor([o.createdAt.toISOString(), o.id]) };
