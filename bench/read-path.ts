@@ -2,8 +2,9 @@
 // pg server (read-path-bare.ts) on the same embedded PostgreSQL, same data, same key, in one run.
 // autocannon drives each with `--connections` for `--seconds`, pinned to CPU 0 while this process,
 // PostgreSQL and both servers are pinned to CPU 1 (when the machine has two CPUs and taskset).
-// Per query it prints req/s, p50 and p99 of both and the ratio ours/bare; `--repeat` interleaves
-// repetitions and prints each and the median. `--before <checkout>` runs that checkout's built API
+// Per query it prints req/s, p50 and p99 of both, the CPU per request of each server and of
+// PostgreSQL, and the ratio ours/bare; `--repeat` interleaves repetitions (each starting with the
+// next server) and prints each and the median. `--before <checkout>` runs that checkout's built API
 // (e.g. a `git worktree` of an older commit, built) too, on the same database, as a third column.
 // `--profile <dir>` has our API write a CPU profile there.
 //
@@ -199,7 +200,9 @@ async function main(): Promise<void> {
       for (const srv of servers) load(srv.url, key, body, 2); // warm-up: JIT, pools, caches
       const runs: Map<string, Load>[] = [];
       for (let i = 0; i < REPEAT; i++) {
-        const run = new Map(servers.map((srv) => [srv.name, withCpu(srv.pid, () => load(srv.url, key, body, SECONDS))] as const));
+        // Each repetition starts with the next server: the machine's speed drifts, and a fixed order would favour one.
+        const order = servers.map((_, j) => servers[(i + j) % servers.length]);
+        const run = new Map(order.map((srv) => [srv.name, withCpu(srv.pid, () => load(srv.url, key, body, SECONDS))] as const));
         runs.push(run);
         const bare = run.get('bare') as Load;
         process.stdout.write(`${q.name} #${i + 1}: ${servers.map((srv) => `${srv.name} ${fmt(run.get(srv.name) as Load)}${srv.name === 'bare' ? '' : ` (${srv.name}/bare ${((run.get(srv.name) as Load).rps / bare.rps).toFixed(2)})`}`).join(' | ')}\n`);
@@ -207,7 +210,8 @@ async function main(): Promise<void> {
       const m = (name: string, pick: (l: Load) => number) => median(runs.map((r) => pick(r.get(name) as Load)));
       const medians = servers.map((srv) => {
         const ratio = srv.name === 'bare' ? '' : ` ${srv.name}/bare ${median(runs.map((r) => (r.get(srv.name) as Load).rps / (r.get('bare') as Load).rps)).toFixed(2)}`;
-        return `${srv.name} ${m(srv.name, (l) => l.rps).toFixed(0)} req/s p50 ${m(srv.name, (l) => l.p50)} p99 ${m(srv.name, (l) => l.p99)} ms${ratio}`;
+        const cpu = runs[0].get(srv.name)?.cpu ? ` CPU/request ${m(srv.name, (l) => l.cpu?.server ?? 0).toFixed(2)} + PostgreSQL ${m(srv.name, (l) => l.cpu?.postgres ?? 0).toFixed(2)} ms` : '';
+        return `${srv.name} ${m(srv.name, (l) => l.rps).toFixed(0)} req/s p50 ${m(srv.name, (l) => l.p50)} p99 ${m(srv.name, (l) => l.p99)} ms${cpu}${ratio}`;
       });
       process.stdout.write(`${q.name} median: ${medians.join(' | ')}\n`);
     }
