@@ -123,8 +123,9 @@ function lambdaOf(a: number): number {
  * DPM-Solver++(2M) (Lu et al. 2022, as diffusers' DPMSolverMultistepScheduler with
  * algorithm_type "dpmsolver++", solver_order 2, solver_type "midpoint"), on the same timesteps as
  * DDIM. Each step predicts x0 and moves in log-SNR; from the second step on it also uses the
- * previous step's x0 (a second-order multistep correction), which is why it needs fewer steps
- * than DDIM for the same error. The first step, and the last when it lands on alpha = 1 or there
+ * previous step's x0 (a second-order multistep correction), which needs fewer steps than DDIM
+ * for the same error where the model's field is smooth (the tiny fixture; not the first real
+ * model: docs/performance.md). The first step, and the last when it lands on alpha = 1 or there
  * are fewer than 15 steps, are first order (the first-order step is exactly DDIM's).
  * Coefficients are computed in float64 and rounded to float32 once per step; the elementwise
  * arithmetic is float32, as training/factory/schedule.py's DPMSolverPP.

@@ -152,8 +152,8 @@ class Client:
         """`order(order_id)` reads one of your orders; `order(mix=..., size=...)` places one.
 
         mix: BI-RADS -> fraction (floats summing to 1) or -> count (all ints). model_id defaults
-        to the only model the API serves. sampler: "DDIM" (the default) or "DPM_SOLVER_PP", which
-        matches DDIM's quality in about three quarters of the steps. With `idempotency_key`, retrying the call (after a
+        to the only model the API serves. sampler: "DDIM" (the default) or "DPM_SOLVER_PP" (on the
+        shipped model no better than DDIM at equal steps). With `idempotency_key`, retrying the call (after a
         timeout, a crash, a re-run notebook cell) returns the same order instead of a second one.
         """
         if order_id is not None:
