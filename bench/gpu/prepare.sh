@@ -36,7 +36,8 @@ if ! compgen -G ".gl/*.deb" >/dev/null; then
 fi
 
 # each call carries the working tree too: both must stay under 64 MiB
-tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+# (summing sizes per file: a tracked file moved out, such as the committed bundle, is simply absent)
+tree=$( (git ls-files -z | xargs -0 stat -c %s 2>/dev/null || true) | awk '{ s += $1 } END { print s + 0 }')
 for carry in "$T .gl" .carry/gpu-bundle; do
   bytes=$(( $(du -cb $carry | tail -1 | cut -f1) + tree ))
   echo "call carrying $carry + working tree: $((bytes / 1048576)) MiB"

@@ -10,7 +10,7 @@
 # Before any device call, prove both calls here on the CPU with the fixture (~1.5 min: the same
 # unpacking, both halves, the comparison, every file under $OUT), then pack the real bundle:
 #   bash bench/gpu/prepare.sh && OUT=/tmp/gpu-dry bash bench/gpu/run.sh dry-run
-#   bash bench/gpu/prepare.sh models/<id>
+#   mv models/<id> /tmp/real-bundle && bash bench/gpu/prepare.sh /tmp/real-bundle   # 56 MiB with the tree
 # (The first GPU call of this benchmark lost the PyTorch half to onnx2torch's torchvision import and
 # its printed figures to onnxruntime's warnings: both found here now.)
 # `setup` unpacks node, the app and the wheels under /tmp/gpu-bench and installs the loaders into /
