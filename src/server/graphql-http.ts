@@ -1,7 +1,7 @@
 // /graphql over HTTP: node:http straight into Apollo Server's executeHTTPGraphQLRequest (its
 // documented hook for any HTTP framework), so that the hot path skips express's router, its
 // request and response decorations and its ETag hash of every answer (issue 15: these were a
-// sixth of the API's CPU per read). Express serves every other route (app.ts). The body is read
+// fifth of the API's CPU per read). Express serves every other route (app.ts). The body is read
 // by body-parser, which express.json() is, so limits, encodings and parse errors are unchanged.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer, BaseContext, HeaderMap } from '@apollo/server';
