@@ -70,11 +70,12 @@ export function imagePage(first: number | null | undefined, after: string | null
  * internals (partner, raw mix input, shard plan, request hash). The read path selects only these.
  */
 export const ORDER_VIEW = ['id', 'status', 'modelId', 'size', 'counts', 'seed', 'sampler', 'steps', 'guidance', 'certificateId', 'idempotencyKey', 'failureReason', 'createdAt', 'startedAt', 'finishedAt'] as const;
-export type OrderView = Pick<OrderEntity, (typeof ORDER_VIEW)[number]>;
+type ViewColumn = (typeof ORDER_VIEW)[number];
+export type OrderView = Pick<OrderEntity, ViewColumn>;
 
 interface OrderRows {
   whole: EntityRows<OrderEntity>;
-  view: EntityRows<OrderEntity, (typeof ORDER_VIEW)[number]>;
+  view: EntityRows<OrderEntity, ViewColumn>;
 }
 const orderRowsOf = new WeakMap<DataSource, OrderRows>();
 
