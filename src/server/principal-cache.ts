@@ -4,7 +4,7 @@
 // each evicts what it concerns, nothing is cached while the channel's connection is down, and a
 // look-up that began before an eviction is not cached (it may have read what the change replaced).
 // An entry lives TTL_MS at most, and the key's last-use time is written on the look-ups between.
-import type { AccessChange, Principal } from '../services/principal';
+import { AccessChange, Principal, concerns } from '../services/principal';
 
 const TTL_MS = 10_000;
 const CAPACITY = 10_000;
@@ -45,10 +45,4 @@ export class PrincipalCache {
     this.generation++;
     this.entries.clear();
   }
-}
-
-function concerns(c: AccessChange, p: Principal): boolean {
-  if ('keyId' in c) return c.keyId === p.keyId;
-  if ('memberId' in c) return c.memberId === p.member?.id;
-  return c.partnerId === p.partnerId;
 }

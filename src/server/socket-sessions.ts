@@ -3,7 +3,7 @@
 // client reads, then the socket closes.
 import type { GraphQLError } from 'graphql';
 import { AppError, forbidden, unauthenticated } from '../services/errors';
-import { AccessRevocation, Principal, revokes } from '../services/principal';
+import { AccessRevocation, Principal, concerns } from '../services/principal';
 
 /** graphql-ws sends the error before the close; this leaves the error frames time to go out. */
 const CLOSE_AFTER_MS = 100;
@@ -59,7 +59,7 @@ export class SocketSessions {
 
   /** Ends every socket whose caller the revocation concerns. */
   revoke(r: AccessRevocation): void {
-    for (const s of this.open) if (s.principal && revokes(r, s.principal)) s.end(revocationError(r));
+    for (const s of this.open) if (s.principal && concerns(r, s.principal)) s.end(revocationError(r));
   }
 
   /** Re-authenticates every socket (after missed revocations) and ends those that lost access. */

@@ -101,7 +101,9 @@ export async function announceAccessChange(m: EntityManager, c: { memberId: stri
   await m.query('SELECT pg_notify($1, $2)', [ACCESS_REVOKED_CHANNEL, JSON.stringify({ changed: c })]);
 }
 
-/** Whether a revocation takes access away from a caller who authenticated as `p`. */
-export function revokes(r: AccessRevocation, p: Principal): boolean {
-  return 'keyId' in r ? r.keyId === p.keyId : r.partnerId === p.partnerId;
+/** Whether a change (a revocation among them) concerns a caller who authenticated as `p`. */
+export function concerns(c: AccessChange, p: Principal): boolean {
+  if ('keyId' in c) return c.keyId === p.keyId;
+  if ('memberId' in c) return c.memberId === p.member?.id;
+  return c.partnerId === p.partnerId;
 }
